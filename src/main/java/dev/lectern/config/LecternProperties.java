@@ -1,0 +1,65 @@
+package dev.lectern.config;
+
+import java.nio.file.Path;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.StringUtils;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Every {@code lectern.*} setting. Defaults live in {@code application.yml}; each one can be overridden
+ * by its environment variable (the README's configuration table lists them).
+ */
+@Validated
+@ConfigurationProperties("lectern")
+public record LecternProperties(
+        @NotNull Path dataDir,
+        @NotNull @Valid Model model,
+        @NotNull @Valid Engine engine,
+        @NotNull @Valid Cache cache,
+        @NotNull @Valid Documents documents,
+        @NotNull @Valid Database db,
+        @NotNull @Valid Security security) {
+
+    /** The Qwen3 GGUF file to serve and the context window to run it with. */
+    public record Model(Path path, @Min(512) @Max(1_048_576) int contextLength) {
+
+        public boolean isConfigured() {
+            return path != null && !path.toString().isBlank();
+        }
+    }
+
+    /** CPU threads for the engine's kernels; 0 means one per available core. */
+    public record Engine(@Min(0) @Max(1024) int threads) {
+
+        public int effectiveThreads() {
+            return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        }
+    }
+
+    /** How much RAM the encoded document prefixes (KV cache blocks) may hold before older ones go to disk. */
+    public record Cache(@NotNull DataSize kvBudget) {
+    }
+
+    /** The largest upload accepted, checked while streaming so an oversized file is never held whole. */
+    public record Documents(@NotNull DataSize maxUpload) {
+    }
+
+    /** An external PostgreSQL server; when no URL is given Lectern runs its own under the data directory. */
+    public record Database(String url, String username, String password) {
+
+        public boolean isExternal() {
+            return StringUtils.hasText(url);
+        }
+    }
+
+    /** The first administrator's password; when empty a random one is generated and logged once. */
+    public record Security(String adminPassword) {
+    }
+}

@@ -1,0 +1,27 @@
+package dev.lectern.system;
+
+/**
+ * What an operator checks first: which build, which JVM and vector width, which model, which database,
+ * and how much room is left. Shown on the home page and by {@code GET /api/status}.
+ */
+public record SystemStatus(
+        String version,
+        String javaVersion,
+        int cpuCores,
+        int engineThreads,
+        String vectorSupport,
+        ModelStatus model,
+        long kvCacheBudgetBytes,
+        long maxUploadBytes,
+        DatabaseStatus database,
+        String dataDirectory,
+        long dataDirectoryFreeBytes) {
+
+    /** The configured model file, whether it is there, and the context window it will be run with. */
+    public record ModelStatus(String path, boolean configured, boolean fileFound, long fileBytes, int contextLength) {
+    }
+
+    /** Embedded or external, and the server's own version string. */
+    public record DatabaseStatus(String mode, String serverVersion) {
+    }
+}
