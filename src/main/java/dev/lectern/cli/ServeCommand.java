@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.springframework.boot.SpringApplication;
 
 import dev.lectern.LecternApplication;
+import dev.lectern.engine.cpu.VectorCapabilities;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
 
@@ -25,6 +26,8 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
+            // Before Spring: a JVM without Lectern's flags should say so in a second, not after the database.
+            VectorCapabilities.detect();
             SpringApplication.run(LecternApplication.class, springArguments.toArray(String[]::new));
             return LecternCommand.KEEP_RUNNING;
         } catch (RuntimeException startupFailure) {

