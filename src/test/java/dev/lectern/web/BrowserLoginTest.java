@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -60,7 +62,7 @@ class BrowserLoginTest extends LecternIntegrationTest {
     }
 
     @Test
-    void signsInAndSeesTheHomePage() {
+    void signsInAndSeesTheHomePage() throws IOException {
         browser.get(baseUrl() + "/");
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
         wait.until(ExpectedConditions.urlToBe(baseUrl() + "/login"));
@@ -73,6 +75,13 @@ class BrowserLoginTest extends LecternIntegrationTest {
         assertThat(browser.getTitle()).isEqualTo("Home · Lectern");
         assertThat(browser.findElement(By.cssSelector("[data-testid=current-user]")).getText()).isEqualTo(ADMIN);
         assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Welcome, admin");
+        keepScreenshot("home.png");
+    }
+
+    /** What a person would see, kept under target/screenshots for reviewers of a change to the pages. */
+    private void keepScreenshot(String name) throws IOException {
+        Path directory = Files.createDirectories(Path.of("target", "screenshots"));
+        Files.write(directory.resolve(name), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
     }
 
     @Test
