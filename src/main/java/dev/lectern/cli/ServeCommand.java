@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.springframework.boot.SpringApplication;
+import org.springframework.core.NestedExceptionUtils;
 
 import dev.lectern.LecternApplication;
 import dev.lectern.engine.cpu.VectorCapabilities;
@@ -32,16 +33,13 @@ final class ServeCommand implements Callable<Integer> {
             return LecternCommand.KEEP_RUNNING;
         } catch (RuntimeException startupFailure) {
             // Spring has already logged why (with a failure analysis where it has one); say it ended.
-            System.err.println("lectern: the server did not start: " + rootMessage(startupFailure));
+            System.err.println("lectern: the server did not start: " + mostSpecificMessage(startupFailure));
             return 1;
         }
     }
 
-    private static String rootMessage(Throwable failure) {
-        Throwable cause = failure;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
+    private static String mostSpecificMessage(Throwable failure) {
+        Throwable cause = NestedExceptionUtils.getMostSpecificCause(failure);
         return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -75,7 +76,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             return server;
         } catch (IOException | SQLException | RuntimeException e) {
             throw new EmbeddedDatabaseException("Could not start the embedded PostgreSQL in " + directory
-                    + ": " + rootMessage(e) + ". Check that the directory is writable and not used by"
+                    + ": " + mostSpecificMessage(e) + ". Check that the directory is writable and not used by"
                     + " another Lectern, or set LECTERN_DB_URL to use an existing PostgreSQL server.", e);
         }
     }
@@ -177,11 +178,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         }
     }
 
-    private static String rootMessage(Throwable failure) {
-        Throwable cause = failure;
-        while (cause.getCause() != null && cause.getCause() != cause) {
-            cause = cause.getCause();
-        }
+    private static String mostSpecificMessage(Throwable failure) {
+        Throwable cause = NestedExceptionUtils.getMostSpecificCause(failure);
         return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
 }
