@@ -108,7 +108,7 @@ final class GgufParser {
     }
 
     private LinkedHashMap<String, GgufValue> readMetadata(long count) {
-        LinkedHashMap<String, GgufValue> entries = LinkedHashMap.newLinkedHashMap((int) count);
+        LinkedHashMap<String, GgufValue> entries = LinkedHashMap.newLinkedHashMap((int) Math.min(count, 4096));
         Map<String, Long> positions = new HashMap<>();
         for (long i = 0; i < count; i++) {
             long start = in.position();
@@ -219,7 +219,7 @@ final class GgufParser {
     }
 
     private List<DirectoryEntry> readDirectory(long count) {
-        List<DirectoryEntry> directory = new ArrayList<>((int) count);
+        List<DirectoryEntry> directory = new ArrayList<>((int) Math.min(count, 4096));
         Map<String, Long> indexByName = new HashMap<>();
         for (long i = 0; i < count; i++) {
             long start = in.position();

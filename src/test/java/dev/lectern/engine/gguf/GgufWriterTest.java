@@ -20,6 +20,32 @@ class GgufWriterTest {
     @TempDir
     Path dir;
 
+    /** Checked against bytes laid out by hand, so the writer is not only checked against the reader. */
+    @Test
+    void writesExactlyTheBytesTheFormatPrescribes() throws IOException {
+        Path file = dir.resolve("exact.gguf");
+        try (GgufWriter writer = GgufWriter.create(file)) {
+            writer.putString("general.architecture", "qwen3")
+                    .putUInt32("qwen3.block_count", 2)
+                    .put("flags", GgufArray.of(GgufValueType.BOOL, new boolean[] {true, false}))
+                    .addTensor("a", GgmlType.F16, 3)
+                    .addTensor("b", GgmlType.F32, 1, 2);
+            writer.writeTensor("a", new byte[] {1, 2, 3, 4, 5, 6});
+            writer.writeTensor("b", new byte[] {9, 9, 9, 9, 8, 8, 8, 8});
+        }
+        RawGguf expected = RawGguf.header(3, 2, 3)
+                .key("general.architecture", GgufValueType.STRING).string("qwen3")
+                .key("qwen3.block_count", GgufValueType.UINT32).u32(2)
+                .key("flags", GgufValueType.ARRAY).u32(GgufValueType.BOOL.id()).u64(2).u8(1).u8(0)
+                .tensorInfo("a", GgmlType.F16, 0, 3)
+                .tensorInfo("b", GgmlType.F32, 32, 1, 2)
+                .padTo(32)
+                .raw(1, 2, 3, 4, 5, 6).padTo(32)
+                .raw(9, 9, 9, 9, 8, 8, 8, 8).padTo(32);
+
+        assertThat(Files.readAllBytes(file)).isEqualTo(Files.readAllBytes(expected.writeTo(dir.resolve("expected.bin"))));
+    }
+
     @Test
     void streamedTensorDataArrivesInPiecesAndReadsBackIdentical() throws IOException {
         Path file = dir.resolve("streamed.gguf");
