@@ -1,0 +1,81 @@
+package dev.lectern.engine.tokenizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class VocabularyTest {
+
+    @Test
+    void theRealQwen3VocabularyHas151643BpeTokensThenItsAddedTokens() {
+        Vocabulary vocabulary = Qwen3Vocabulary.tokenizer().vocabulary();
+        assertThat(vocabulary.size()).isEqualTo(151_643 + 26);
+        assertThat(vocabulary.type(151_642)).isEqualTo(TokenType.NORMAL);
+        assertThat(vocabulary.text(151_643)).isEqualTo("<|endoftext|>");
+        assertThat(vocabulary.id("<|im_start|>")).contains(151_644);
+        assertThat(vocabulary.id("<|im_end|>")).contains(151_645);
+        assertThat(vocabulary.id("<think>")).contains(151_667);
+        assertThat(vocabulary.id("Ġthe")).isPresent();
+        assertThat(Qwen3Vocabulary.lists().merges()).hasSize(151_387);
+    }
+
+    @Test
+    void addedTokensGetTheTypesLlamaCppsConverterGivesThem() {
+        Vocabulary vocabulary = Qwen3Vocabulary.tokenizer().vocabulary();
+        assertThat(vocabulary.type(151_643)).isEqualTo(TokenType.CONTROL);
+        assertThat(vocabulary.type(vocabulary.id("<|fim_prefix|>").orElseThrow())).isEqualTo(TokenType.CONTROL);
+        assertThat(vocabulary.type(vocabulary.id("<think>").orElseThrow())).isEqualTo(TokenType.USER_DEFINED);
+        assertThat(vocabulary.type(vocabulary.id("</tool_call>").orElseThrow())).isEqualTo(TokenType.USER_DEFINED);
+    }
+
+    @Test
+    void addedTokensAreControlWhenMarkedSpecialOrSpelledLikeOne() {
+        assertThat(TokenType.forAddedToken("<think>", false)).isEqualTo(TokenType.USER_DEFINED);
+        assertThat(TokenType.forAddedToken("<think>", true)).isEqualTo(TokenType.CONTROL);
+        assertThat(TokenType.forAddedToken("<|fim_pad|>", false)).isEqualTo(TokenType.CONTROL);
+    }
+
+    @Test
+    void ggufTypeCodesRoundTripAndUnknownCodesAreUndefined() {
+        for (TokenType type : TokenType.values()) {
+            assertThat(TokenType.fromGgufCode(type.ggufCode())).isEqualTo(type);
+        }
+        assertThat(TokenType.fromGgufCode(42)).isEqualTo(TokenType.UNDEFINED);
+        assertThat(TokenType.CONTROL.ggufCode()).isEqualTo(3);
+        assertThat(TokenType.USER_DEFINED.ggufCode()).isEqualTo(4);
+    }
+
+    @Test
+    void aVocabularyWithoutTypesIsAllNormal() {
+        Vocabulary vocabulary = Vocabulary.of(List.of("a", "b"), null);
+        assertThat(vocabulary.type(1)).isEqualTo(TokenType.NORMAL);
+        assertThat(vocabulary.id("b")).contains(1);
+        assertThat(vocabulary.id("c")).isEmpty();
+    }
+
+    @Test
+    void emptyTokenTextsAreRenamedAsLlamaCppRenamesThem() {
+        Vocabulary vocabulary = Vocabulary.of(List.of("a", ""), null);
+        assertThat(vocabulary.text(1)).isEqualTo("[EMPTY_1]");
+    }
+
+    @Test
+    void duplicateTextsAndMismatchedTypeArraysAreRejected() {
+        assertThatThrownBy(() -> Vocabulary.of(List.of("a", "b", "a"), null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("tokens 0 and 2");
+        assertThatThrownBy(() -> Vocabulary.of(List.of("a", "b"), new int[] {1}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2 tokens but 1 token types");
+    }
+
+    @Test
+    void idsOutsideTheTableAreRejected() {
+        assertThatThrownBy(() -> Vocabulary.of(List.of("a"), null).text(1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("token id 1");
+    }
+}
