@@ -37,7 +37,7 @@ public final class F16Tensor extends WeightTensor {
         return sum;
     }
 
-    /** Rounds {@code count} values to fp16; values beyond ±65504 become infinite, as in ggml. */
+    /** Rounds {@code count} values to fp16 (nearest even); values past the fp16 range become infinite, as in ggml. */
     public static void quantize(float[] values, int offset, int count, MemorySegment out, long outOffset) {
         checkQuantize(GgmlType.F16, values, offset, count, out, outOffset);
         for (int i = 0; i < count; i++) {

@@ -4,8 +4,10 @@ package dev.lectern.engine.tensor;
  * Chooses the scale (and min) of one sub-block for the K-quants, in the spirit of ggml's
  * {@code make_qkx2_quants} and {@code make_qx_quants}: try a handful of candidate scales around the
  * obvious one, round every value with each, refit the scale (and min) to those codes by least squares,
- * and keep the fit with the smallest squared error. Plain "max / nmax" wastes part of the range
- * whenever rounding pushes the extremes inwards; the search typically buys 5–15% lower error.
+ * and keep the fit with the smallest squared error. Plain "range / nmax" puts codes on the extremes,
+ * which normal data rarely needs. Measured on normal data, the search leaves about 0.8 of the plain
+ * squared error per sub-block; after the scales themselves are quantized, 9% lower RMS error remains
+ * for Q4_K and 6% for Q5_K and Q6_K.
  *
  * <p>ggml weights the errors by magnitude; these fits weight every value alike, so they minimise
  * exactly the RMS error the round-trip tests measure.
@@ -32,8 +34,9 @@ final class ScaleSearch {
             hi = Math.max(hi, x[offset + i]);
         }
         if (hi <= lo) {
-            // Every value equals lo (≤ 0): the min alone reproduces it, codes stay 0. Also covers zeros.
-            return new ScaleMin(0f, -lo);
+            // Every value equals lo (≤ 0): the min alone reproduces it, codes stay 0. Also covers zeros
+            // (abs rather than negation, so an all-zero block gets min +0.0, not −0.0).
+            return new ScaleMin(0f, Math.abs(lo));
         }
         float range = hi - lo;
         ScaleMin best = new ScaleMin(range / nmax, -lo);
