@@ -1,6 +1,8 @@
 package dev.lectern.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,7 +19,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = LecternVersion.class,
         description = "Ask questions about whole documents, answered by Lectern's own Qwen3 engine.",
-        subcommands = {ServeCommand.class, HelpCommand.class},
+        subcommands = {ServeCommand.class, InspectCommand.class, TokenizeCommand.class, MakeTestModelCommand.class,
+            HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class LecternCommand implements Runnable {
 
@@ -30,6 +33,7 @@ public final class LecternCommand implements Runnable {
     public static int execute(String... args) {
         CommandLine commandLine = new CommandLine(new LecternCommand());
         commandLine.setParameterExceptionHandler(LecternCommand::reportBadArguments);
+        commandLine.setExecutionExceptionHandler(LecternCommand::reportFailure);
         return commandLine.execute(args);
     }
 
@@ -38,6 +42,23 @@ public final class LecternCommand implements Runnable {
     public void run() {
         spec.commandLine().usage(spec.commandLine().getErr());
         throw new CommandLine.ParameterException(spec.commandLine(), "Missing command.");
+    }
+
+    /**
+     * A command that fails says why in one line (the file, the key, the limit); the stack trace is for
+     * developers and shows with LECTERN_DEBUG=1.
+     */
+    private static int reportFailure(Exception failure, CommandLine commandLine, CommandLine.ParseResult parsed) {
+        String message = switch (failure) {
+            case NoSuchFileException missing -> "no such file: " + missing.getFile();
+            case AccessDeniedException denied -> "permission denied: " + denied.getFile();
+            default -> failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName();
+        };
+        commandLine.getErr().printf("lectern %s: %s%n", commandLine.getCommandName(), message);
+        if (System.getenv("LECTERN_DEBUG") != null) {
+            failure.printStackTrace(commandLine.getErr());
+        }
+        return 1;
     }
 
     private static int reportBadArguments(CommandLine.ParameterException problem, String[] args) {

@@ -18,7 +18,7 @@ class BpeTokenizerTest {
     private static final int THINK = 151667;
     private static final int END_THINK = 151668;
 
-    private final BpeTokenizer qwen3 = Qwen3Vocabulary.tokenizer();
+    private final BpeTokenizer qwen3 = RealQwen3Tokenizer.tokenizer();
 
     private int id(String byteLevelText) {
         return qwen3.vocabulary().id(byteLevelText).orElseThrow(() -> new AssertionError("no token " + byteLevelText));

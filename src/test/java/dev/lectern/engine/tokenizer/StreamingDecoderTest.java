@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class StreamingDecoderTest {
 
-    private final BpeTokenizer qwen3 = Qwen3Vocabulary.tokenizer();
+    private final BpeTokenizer qwen3 = RealQwen3Tokenizer.tokenizer();
 
     /** The single-byte token for one byte value. */
     private int byteToken(int b) {

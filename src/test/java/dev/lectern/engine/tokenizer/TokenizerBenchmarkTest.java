@@ -57,8 +57,7 @@ class TokenizerBenchmarkTest {
 
     @Test
     void englishProseCharactersPerSecondOnOneThread() {
-        Qwen3Vocabulary.Lists lists = Qwen3Vocabulary.lists();
-        BpeTokenizer fresh = BpeTokenizer.create(Vocabulary.of(lists.tokens(), lists.ggufTypes()), lists.merges(), "qwen2");
+        BpeTokenizer fresh = RealQwen3Tokenizer.fresh();
         String text = englishProse(4_000_000, 1);
 
         long start = System.nanoTime();
@@ -83,8 +82,7 @@ class TokenizerBenchmarkTest {
     /** The slow case: many scripts, few repeated pieces, long CJK runs, each piece through BPE at least once. */
     @Test
     void multilingualTextOnAColdCacheCharactersPerSecond() {
-        Qwen3Vocabulary.Lists lists = Qwen3Vocabulary.lists();
-        BpeTokenizer fresh = BpeTokenizer.create(Vocabulary.of(lists.tokens(), lists.ggufTypes()), lists.merges(), "qwen2");
+        BpeTokenizer fresh = RealQwen3Tokenizer.fresh();
         String text = String.join("\n", MultilingualCorpus.generated(99, 2_000_000));
 
         long start = System.nanoTime();

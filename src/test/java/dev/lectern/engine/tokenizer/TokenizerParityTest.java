@@ -30,9 +30,9 @@ import tools.jackson.databind.ObjectMapper;
 class TokenizerParityTest {
 
     private static final Path SCRIPT = Path.of("src/test/java/dev/lectern/engine/tokenizer/hugging-face-encode.mjs");
-    private static final Path MODULE = Qwen3Vocabulary.PACKAGE_DIR.resolve("dist/main.mjs");
+    private static final Path MODULE = RealQwen3Tokenizer.PACKAGE_DIR.resolve("dist/main.mjs");
 
-    private final BpeTokenizer qwen3 = Qwen3Vocabulary.tokenizer();
+    private final BpeTokenizer qwen3 = RealQwen3Tokenizer.tokenizer();
     private final ObjectMapper json = new ObjectMapper();
 
     @Test

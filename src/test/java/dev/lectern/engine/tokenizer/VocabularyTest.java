@@ -10,21 +10,23 @@ import org.junit.jupiter.api.Test;
 class VocabularyTest {
 
     @Test
-    void theRealQwen3VocabularyHas151643BpeTokensThenItsAddedTokens() {
-        Vocabulary vocabulary = Qwen3Vocabulary.tokenizer().vocabulary();
-        assertThat(vocabulary.size()).isEqualTo(151_643 + 26);
+    void theRealQwen3VocabularyHas151643BpeTokensThenItsAddedTokensThenPadding() {
+        Vocabulary vocabulary = RealQwen3Tokenizer.tokenizer().vocabulary();
+        assertThat(vocabulary.size()).as("padded to the embedding rows, as in Qwen3 GGUF files").isEqualTo(151_936);
+        assertThat(vocabulary.type(151_643 + 26)).isEqualTo(TokenType.UNUSED);
+        assertThat(vocabulary.text(151_935)).isEqualTo("[PAD151935]");
         assertThat(vocabulary.type(151_642)).isEqualTo(TokenType.NORMAL);
         assertThat(vocabulary.text(151_643)).isEqualTo("<|endoftext|>");
         assertThat(vocabulary.id("<|im_start|>")).contains(151_644);
         assertThat(vocabulary.id("<|im_end|>")).contains(151_645);
         assertThat(vocabulary.id("<think>")).contains(151_667);
         assertThat(vocabulary.id("Ġthe")).isPresent();
-        assertThat(Qwen3Vocabulary.lists().merges()).hasSize(151_387);
+        assertThat(RealQwen3Tokenizer.vocabulary().merges()).hasSize(151_387);
     }
 
     @Test
     void addedTokensGetTheTypesLlamaCppsConverterGivesThem() {
-        Vocabulary vocabulary = Qwen3Vocabulary.tokenizer().vocabulary();
+        Vocabulary vocabulary = RealQwen3Tokenizer.tokenizer().vocabulary();
         assertThat(vocabulary.type(151_643)).isEqualTo(TokenType.CONTROL);
         assertThat(vocabulary.type(vocabulary.id("<|fim_prefix|>").orElseThrow())).isEqualTo(TokenType.CONTROL);
         assertThat(vocabulary.type(vocabulary.id("<think>").orElseThrow())).isEqualTo(TokenType.USER_DEFINED);
