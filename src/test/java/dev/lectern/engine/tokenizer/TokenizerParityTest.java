@@ -10,11 +10,12 @@ import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.lectern.testing.NodeScript;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
@@ -29,7 +30,6 @@ import tools.jackson.databind.ObjectMapper;
  */
 class TokenizerParityTest {
 
-    private static final Path SCRIPT = Path.of("src/test/java/dev/lectern/engine/tokenizer/hugging-face-encode.mjs");
     private static final Path MODULE = RealQwen3Tokenizer.PACKAGE_DIR.resolve("dist/main.mjs");
 
     private final BpeTokenizer qwen3 = RealQwen3Tokenizer.tokenizer();
@@ -78,12 +78,7 @@ class TokenizerParityTest {
         Path in = dir.resolve("texts.json");
         Path out = dir.resolve("ids.json");
         json.writeValue(in.toFile(), texts);
-        Process node = new ProcessBuilder("node", SCRIPT.toString(), MODULE.toString(), in.toString(), out.toString())
-                .redirectErrorStream(true)
-                .start();
-        String log = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(node.waitFor(120, TimeUnit.SECONDS)).as("node finished").isTrue();
-        assertThat(node.exitValue()).as("node exit status; its output:\n%s", log).isZero();
+        NodeScript.run("hugging-face-encode.mjs", Map.of(), 120, MODULE, in, out);
         List<int[]> ids = new ArrayList<>();
         for (JsonNode text : json.readTree(Files.readString(out))) {
             int[] row = new int[text.size()];
