@@ -14,11 +14,6 @@ public final class BF16Tensor extends WeightTensor {
         super(GgmlType.BF16, data, rows, columns);
     }
 
-    @Override
-    public GgmlType type() {
-        return GgmlType.BF16;
-    }
-
     static float toFloat(short bits) {
         return Float.intBitsToFloat((bits & 0xFFFF) << 16);
     }

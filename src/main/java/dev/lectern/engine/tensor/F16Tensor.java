@@ -15,11 +15,6 @@ public final class F16Tensor extends WeightTensor {
     }
 
     @Override
-    public GgmlType type() {
-        return GgmlType.F16;
-    }
-
-    @Override
     void dequantizeRow(long rowStart, float[] out, int outOffset) {
         MemorySegment data = data();
         for (int i = 0; i < columns(); i++) {

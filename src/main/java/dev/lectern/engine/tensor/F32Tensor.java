@@ -12,11 +12,6 @@ public final class F32Tensor extends WeightTensor {
     }
 
     @Override
-    public GgmlType type() {
-        return GgmlType.F32;
-    }
-
-    @Override
     void dequantizeRow(long rowStart, float[] out, int outOffset) {
         MemorySegment data = data();
         for (int i = 0; i < columns(); i++) {

@@ -20,11 +20,6 @@ public final class Q4_0Tensor extends WeightTensor {
     }
 
     @Override
-    public GgmlType type() {
-        return GgmlType.Q4_0;
-    }
-
-    @Override
     void dequantizeRow(long rowStart, float[] out, int outOffset) {
         MemorySegment data = data();
         for (int b = 0; b < blocksPerRow(); b++) {

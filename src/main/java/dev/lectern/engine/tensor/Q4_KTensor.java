@@ -21,11 +21,6 @@ public final class Q4_KTensor extends WeightTensor {
     }
 
     @Override
-    public GgmlType type() {
-        return GgmlType.Q4_K;
-    }
-
-    @Override
     void dequantizeRow(long rowStart, float[] out, int outOffset) {
         MemorySegment data = data();
         for (int b = 0; b < blocksPerRow(); b++) {

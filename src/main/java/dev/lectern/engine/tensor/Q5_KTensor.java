@@ -23,11 +23,6 @@ public final class Q5_KTensor extends WeightTensor {
     }
 
     @Override
-    public GgmlType type() {
-        return GgmlType.Q5_K;
-    }
-
-    @Override
     void dequantizeRow(long rowStart, float[] out, int outOffset) {
         MemorySegment data = data();
         for (int b = 0; b < blocksPerRow(); b++) {

@@ -28,11 +28,6 @@ public final class Q6_KTensor extends WeightTensor {
         super(GgmlType.Q6_K, data, rows, columns);
     }
 
-    @Override
-    public GgmlType type() {
-        return GgmlType.Q6_K;
-    }
-
     /** The four 6-bit codes, minus 32, of elements 128n + l + 32k for k = 0..3, in that order. */
     private static void codes(MemorySegment data, long block, int n, int l, int[] q) {
         int low = LittleEndian.unsignedByte(data, block + QL + 64 * n + l);

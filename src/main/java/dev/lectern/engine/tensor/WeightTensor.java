@@ -18,6 +18,7 @@ import dev.lectern.engine.gguf.GgmlType;
 public abstract sealed class WeightTensor
         permits F32Tensor, F16Tensor, BF16Tensor, Q8_0Tensor, Q4_0Tensor, Q4_KTensor, Q5_KTensor, Q6_KTensor {
 
+    private final GgmlType type;
     private final MemorySegment data;
     private final int rows;
     private final int columns;
@@ -40,12 +41,15 @@ public abstract sealed class WeightTensor
             throw new IllegalArgumentException(shape + " needs " + expected + " bytes (" + rowBytes
                     + " per row), but the segment holds " + data.byteSize());
         }
+        this.type = type;
         this.data = data;
         this.rows = (int) rows;
         this.columns = columns;
     }
 
-    public abstract GgmlType type();
+    public final GgmlType type() {
+        return type;
+    }
 
     public final int rows() {
         return rows;

@@ -4,15 +4,13 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Encoding speed on English prose, one thread. A measurement, not a test: it asserts nothing and runs
- * only when asked, {@code ./mvnw test -Dtest=TokenizerBenchmarkTest -Dlectern.bench=true}; the result is
+ * only when asked, {@code ./mvnw test -Pbench}; the result is
  * printed to target/surefire-reports/dev.lectern.engine.tokenizer.TokenizerBenchmarkTest-output.txt.
  */
 @Tag("bench")
-@EnabledIfSystemProperty(named = "lectern.bench", matches = "true")
 class TokenizerBenchmarkTest {
 
     private static final String[] WORDS = ("the of and to in a is that for it as was with be by on not he I this are or his"
