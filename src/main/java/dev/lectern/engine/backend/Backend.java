@@ -1,0 +1,58 @@
+package dev.lectern.engine.backend;
+
+import dev.lectern.engine.kv.KvCache;
+import dev.lectern.engine.tensor.WeightTensor;
+
+/**
+ * The whole operations a Qwen3 forward pass is made of, over a batch of token rows: one implementation
+ * per device, and the forward pass written once against this interface. Activations are row-major
+ * {@code float[]}: {@code rows} rows of {@code width} values each. Every operation takes a batch so that
+ * prefill is matrix-matrix (a weight block loaded once serves every token of the chunk) and decoding
+ * several sequences is one batch too.
+ *
+ * <p>{@link ReferenceBackend} is the plain scalar oracle; fast backends are tested against it op by op.
+ */
+public interface Backend {
+
+    /** A short name for logs and benchmarks, e.g. "reference" or "cpu-avx512". */
+    String name();
+
+    /**
+     * {@code output[r][o] = Σ_c weight[o][c] · input[r][c]} for every input row r: the product of a batch of
+     * activations with a weight matrix stored as {@code weight.rows()} output rows of {@code weight.columns()}.
+     */
+    void matmul(WeightTensor weight, float[] input, int rows, float[] output);
+
+    /** Copies (dequantizes) the embedding rows of {@code tokens} into {@code output}, one row per token. */
+    void embed(WeightTensor table, int[] tokens, float[] output);
+
+    /** RMSNorm of each row: {@code x / sqrt(mean(x²) + eps) · weight}. */
+    void rmsNorm(float[] input, int rows, int width, float[] weight, float eps, float[] output);
+
+    /** RMSNorm applied to every head of every row in place (Qwen3 normalizes Q and K per head). */
+    void headRmsNorm(float[] x, int rows, int heads, int headDim, float[] weight, float eps);
+
+    /**
+     * NeoX-style rotary embedding in place: in each head, element i pairs with i + headDim/2 and both
+     * rotate by {@code position · base^(-2i/headDim)}.
+     */
+    void rope(float[] x, int rows, int heads, int headDim, int[] positions, float base);
+
+    /**
+     * Causal grouped-query attention: each query row (at {@code positions[r]}) attends to the cached keys
+     * and values of positions 0..positions[r] of {@code layer}, which must already hold this batch's own
+     * keys and values. Query head h reads key/value head h / (heads / kvHeads). Scores are scaled by
+     * 1/sqrt(headDim).
+     */
+    void attention(float[] queries, int rows, int[] positions, int heads, int headDim, KvCache cache, int layer,
+                   float[] output);
+
+    /** SwiGLU: {@code output = silu(gate) · up}, silu(x) = x / (1 + e^-x). */
+    void swiglu(float[] gate, float[] up, int length, float[] output);
+
+    /** {@code target += addend}, element-wise (the residual connections). */
+    void add(float[] target, float[] addend, int length);
+
+    /** Softmax in place over {@code x[offset .. offset+length)}, stable against large values. */
+    void softmax(float[] x, int offset, int length);
+}
