@@ -1,0 +1,20 @@
+package dev.lectern.engine.generation;
+
+/** Told what a generation does as it happens; called on the generating thread, so keep it quick. */
+public interface GenerationListener {
+
+    /** A chunk of the prompt has been encoded: {@code done} of {@code total} prompt tokens. */
+    default void onPrefillProgress(int done, int total) {
+    }
+
+    /**
+     * A token was generated. {@code text} is what may be shown now (complete characters only, and
+     * nothing that could still turn out to be the start of a stop string); it may be empty.
+     */
+    void onToken(int token, String text);
+
+    /** A listener that ignores everything, for callers that only want the result. */
+    static GenerationListener ignoring() {
+        return (token, text) -> { };
+    }
+}

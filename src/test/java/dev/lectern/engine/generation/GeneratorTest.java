@@ -1,0 +1,204 @@
+package dev.lectern.engine.generation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.lectern.engine.backend.ReferenceBackend;
+import dev.lectern.engine.chat.ChatMessage;
+import dev.lectern.engine.kv.KvDataType;
+import dev.lectern.engine.kv.PagedKvCache;
+import dev.lectern.engine.model.Qwen3Forward;
+import dev.lectern.engine.model.Qwen3Model;
+import dev.lectern.engine.sampling.FinishReason;
+import dev.lectern.engine.sampling.SamplingParameters;
+import dev.lectern.testmodel.Qwen3Vocabulary;
+import dev.lectern.testmodel.ShapePreset;
+import dev.lectern.testmodel.TestModelGenerator;
+import dev.lectern.testmodel.TestModelSpec;
+import dev.lectern.testmodel.WeightFormat;
+
+class GeneratorTest {
+
+    @TempDir
+    static Path dir;
+
+    private static Qwen3Model model;
+    private static Generator generator;
+
+    @BeforeAll
+    static void loadTinyModel() throws IOException {
+        Path file = TestModelGenerator.write(dir.resolve("tiny.gguf"),
+                TestModelSpec.of(ShapePreset.TINY, WeightFormat.Q8_0, 4).withOutputStd(1f),
+                Qwen3Vocabulary.load(Qwen3Vocabulary.NPM_PACKAGE_DIRECTORY), p -> { }).file();
+        model = Qwen3Model.load(file);
+        generator = new Generator(model, new ReferenceBackend(), 256, KvDataType.F16);
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    @Test
+    void greedyGenerationIsTheArgmaxOfEachStepAndStreamsItsText() {
+        int[] prompt = model.tokenizer().encode("The report concludes that", true);
+        List<String> pieces = new ArrayList<>();
+        GenerationResult result = generator.generate(prompt, SamplingParameters.greedy().withMaxTokens(12),
+                (token, text) -> pieces.add(text), new Cancellation());
+
+        assertThat(result.tokens()).containsExactly(manualGreedy(prompt, result.tokens().length));
+        assertThat(String.join("", pieces)).isEqualTo(result.text());
+        assertThat(result.text()).isEqualTo(new String(model.tokenizer().decode(textTokens(result.tokens())),
+                StandardCharsets.UTF_8));
+        assertThat(result.stats().promptTokens()).isEqualTo(prompt.length);
+        assertThat(result.stats().generatedTokens()).isEqualTo(result.tokens().length);
+        assertThat(result.stats().finishReason()).isIn(FinishReason.MAX_TOKENS, FinishReason.STOP_TOKEN);
+        assertThat(result.stats().timeToFirstTokenNanos()).isPositive();
+    }
+
+    @Test
+    void theTokenLimitEndsGeneration() {
+        GenerationResult result = generator.generate(model.tokenizer().encode("Once upon a time", true),
+                SamplingParameters.defaults().withSeed(7).withMaxTokens(5), GenerationListener.ignoring(),
+                new Cancellation());
+        assertThat(result.tokens().length).isLessThanOrEqualTo(5);
+        if (result.stats().finishReason() == FinishReason.MAX_TOKENS) {
+            assertThat(result.tokens()).hasSize(5);
+        }
+    }
+
+    @Test
+    void theSameSeedGivesTheSameTextAndTheSeedIsReported() {
+        int[] prompt = model.tokenizer().encode("Seeds make sampling repeatable:", true);
+        SamplingParameters sampled = SamplingParameters.defaults().withTemperature(1.0).withSeed(1234).withMaxTokens(10);
+        GenerationResult first = generator.generate(prompt, sampled, GenerationListener.ignoring(), new Cancellation());
+        GenerationResult again = generator.generate(prompt, sampled, GenerationListener.ignoring(), new Cancellation());
+        assertThat(again.tokens()).containsExactly(first.tokens());
+        assertThat(first.stats().seed()).isEqualTo(1234);
+    }
+
+    @Test
+    void cancellingStopsBetweenTokens() {
+        Cancellation cancellation = new Cancellation();
+        int[] seen = {0};
+        GenerationResult result = generator.generate(model.tokenizer().encode("Count with me:", true),
+                SamplingParameters.greedy().withMaxTokens(50), (token, text) -> {
+                    if (++seen[0] == 3) {
+                        cancellation.cancel();
+                    }
+                }, cancellation);
+        assertThat(result.stats().finishReason()).isIn(FinishReason.CANCELLED, FinishReason.STOP_TOKEN);
+        assertThat(result.tokens().length).isLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void aPromptThatFillsTheContextIsRefusedWithTheNumbers() {
+        Generator small = new Generator(model, new ReferenceBackend(), 8, KvDataType.F16);
+        int[] prompt = model.tokenizer().encode("one two three four five six seven eight nine ten", true);
+        assertThatThrownBy(() -> small.generate(prompt, SamplingParameters.greedy(), GenerationListener.ignoring(),
+                new Cancellation()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("the prompt has " + prompt.length + " tokens but the context holds 8");
+    }
+
+    @Test
+    void chatRendersTheTemplateAndReportsPrefillProgressInChunks() {
+        List<int[]> progress = new ArrayList<>();
+        Generator roomy = new Generator(model, new ReferenceBackend(), 1024, KvDataType.F16);
+        GenerationResult result = roomy.chat(List.of(ChatMessage.user("word ".repeat(300))), false,
+                SamplingParameters.greedy().withMaxTokens(2), new GenerationListener() {
+                    @Override
+                    public void onPrefillProgress(int done, int total) {
+                        progress.add(new int[] {done, total});
+                    }
+
+                    @Override
+                    public void onToken(int token, String text) {
+                    }
+                }, new Cancellation());
+        int total = result.stats().promptTokens();
+        assertThat(total).isGreaterThan(Generator.PREFILL_CHUNK);
+        assertThat(progress).extracting(p -> p[0]).containsExactly(Generator.PREFILL_CHUNK, total);
+        assertThat(progress).extracting(p -> p[1]).containsOnly(total);
+    }
+
+    /** Decoding one token at a time must give the logits a single batch gives: the batched path depends on it. */
+    @Test
+    void decodingOneTokenAtATimeGivesTheLogitsOfOneBatch() {
+        int[] tokens = model.tokenizer().encode("Batched prefill and token-by-token decoding agree, always.", true);
+        int vocabulary = model.config().vocabularySize();
+        Qwen3Forward forward = new Qwen3Forward(model, new ReferenceBackend());
+        int[] allRows = new int[tokens.length];
+        for (int i = 0; i < allRows.length; i++) {
+            allRows[i] = i;
+        }
+        float[] batched;
+        try (PagedKvCache cache = cache()) {
+            batched = forward.forward(tokens, allRows.clone(), cache, allRows);
+        }
+        try (PagedKvCache cache = cache()) {
+            for (int i = 0; i < tokens.length; i++) {
+                float[] one = forward.forward(new int[] {tokens[i]}, new int[] {i}, cache, new int[] {0});
+                for (int v = 0; v < vocabulary; v++) {
+                    float expected = batched[i * vocabulary + v];
+                    assertThat(one[v]).as("position %d token %d", i, v)
+                            .isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-4f * Math.max(1f, Math.abs(expected))));
+                }
+            }
+        }
+    }
+
+    private static PagedKvCache cache() {
+        return new PagedKvCache(model.config().blockCount(), model.config().kvWidth(), 256, KvDataType.F16,
+                PagedKvCache.DEFAULT_BLOCK_SIZE);
+    }
+
+    private static int[] manualGreedy(int[] prompt, int count) {
+        Qwen3Forward forward = new Qwen3Forward(model, new ReferenceBackend());
+        try (PagedKvCache cache = cache()) {
+            int[] positions = new int[prompt.length];
+            for (int i = 0; i < positions.length; i++) {
+                positions[i] = i;
+            }
+            float[] logits = forward.forward(prompt, positions, cache, new int[] {prompt.length - 1});
+            int[] tokens = new int[count];
+            for (int i = 0; i < count; i++) {
+                tokens[i] = argmax(logits);
+                if (i + 1 < count) {
+                    logits = forward.forward(new int[] {tokens[i]}, new int[] {cache.length()}, cache, new int[] {0});
+                }
+            }
+            return tokens;
+        }
+    }
+
+    private static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** The generated ids without a final stop token, whose text is not part of the answer. */
+    private static int[] textTokens(int[] tokens) {
+        int n = tokens.length;
+        if (n > 0 && (tokens[n - 1] == Qwen3Vocabulary.IM_END_ID || tokens[n - 1] == Qwen3Vocabulary.END_OF_TEXT_ID)) {
+            n--;
+        }
+        return java.util.Arrays.copyOf(tokens, n);
+    }
+}
