@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = LecternVersion.class,
         description = "Ask questions about whole documents, answered by Lectern's own Qwen3 engine.",
-        subcommands = {ServeCommand.class, InspectCommand.class, TokenizeCommand.class, MakeTestModelCommand.class,
+        subcommands = {ServeCommand.class, GenerateCommand.class, InspectCommand.class, TokenizeCommand.class,
+            MakeTestModelCommand.class,
             HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class LecternCommand implements Runnable {
