@@ -13,6 +13,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -23,6 +25,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.BodyInserters;
 
+import dev.lectern.LecternApplication;
 import dev.lectern.LecternIntegrationTest;
 import dev.lectern.security.Role;
 import dev.lectern.security.UserRepository;
@@ -30,15 +33,28 @@ import dev.lectern.security.UserRepository;
 /**
  * The documents API end to end: real server, embedded PostgreSQL, a generated tiny model for token
  * counts, a 1 MB upload limit and a context of 1,024 tokens with 64 reserved for the answer, so a few
- * pages fit and a few thousand words do not.
+ * pages fit and a few thousand words do not. Those settings make a second application context in the
+ * test JVM, so it cannot share {@link LecternIntegrationTest}'s data directory (one embedded PostgreSQL
+ * per directory): it sets up the same kind of context with a directory of its own.
  */
-class DocumentApiTest extends LecternIntegrationTest {
+@SpringBootTest(classes = LecternApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class DocumentApiTest {
+
+    private static final String ADMIN = "admin";
+    private static final String ADMIN_PASSWORD = "documents-admin-password";
 
     private static final String BOB = "bob";
     private static final String BOB_PASSWORD = "bobs-own-password";
+    private static final Path DOCUMENTS_DATA_DIR = LecternIntegrationTest.freshDataDirectory();
+
+    @LocalServerPort
+    int port;
 
     @DynamicPropertySource
     static void documentProperties(DynamicPropertyRegistry registry) {
+        registry.add("lectern.data-dir", DOCUMENTS_DATA_DIR::toString);
+        registry.add("lectern.security.admin-password", () -> ADMIN_PASSWORD);
+        registry.add("lectern.db.url", () -> "");
         registry.add("lectern.model.path", () -> TinyModel.file().toString());
         registry.add("lectern.model.context-length", () -> "1024");
         registry.add("lectern.chat.reserved-answer-tokens", () -> "64");
@@ -55,7 +71,7 @@ class DocumentApiTest extends LecternIntegrationTest {
 
     @BeforeEach
     void client() {
-        client = WebTestClient.bindToServer().baseUrl(baseUrl()).responseTimeout(Duration.ofSeconds(60)).build();
+        client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(60)).build();
         users.createIfAbsent(BOB, passwords.encode(BOB_PASSWORD), Role.USER);
     }
 
@@ -83,7 +99,7 @@ class DocumentApiTest extends LecternIntegrationTest {
         assertThat(again.filename()).isEqualTo("report.pdf");
         List<DocumentResponse> mine = list(ADMIN, ADMIN_PASSWORD);
         assertThat(mine).filteredOn(d -> d.sha256().equals(first.sha256())).hasSize(1);
-        assertThat(DATA_DIR.resolve("documents").resolve(first.sha256())).exists().hasBinaryContent(pdf);
+        assertThat(DOCUMENTS_DATA_DIR.resolve("documents").resolve(first.sha256())).exists().hasBinaryContent(pdf);
     }
 
     @Test
@@ -133,7 +149,7 @@ class DocumentApiTest extends LecternIntegrationTest {
                 .expectBody(Map.class).returnResult().getResponseBody();
         assertThat(result).containsEntry("error", "TOO_LARGE");
         assertThat((String) result.get("message")).contains("1 MB", "lectern.documents.max-upload");
-        assertThat(DATA_DIR.resolve("documents/incoming")).isEmptyDirectory();
+        assertThat(DOCUMENTS_DATA_DIR.resolve("documents/incoming")).isEmptyDirectory();
         assertHealthy();
     }
 
@@ -171,7 +187,7 @@ class DocumentApiTest extends LecternIntegrationTest {
         DocumentResponse uploaded = upload(ADMIN, ADMIN_PASSWORD, "../../etc/passwd<script>\u202Etxt.exe", text,
                 HttpStatus.CREATED);
         assertThat(uploaded.filename()).isEqualTo("passwd<script>txt.exe");
-        try (Stream<Path> stored = Files.list(DATA_DIR.resolve("documents"))) {
+        try (Stream<Path> stored = Files.list(DOCUMENTS_DATA_DIR.resolve("documents"))) {
             assertThat(stored.map(p -> p.getFileName().toString()))
                     .allMatch(name -> name.equals("incoming") || name.matches("[0-9a-f]{64}"));
         }
@@ -187,7 +203,7 @@ class DocumentApiTest extends LecternIntegrationTest {
         DocumentResponse mine = upload(ADMIN, ADMIN_PASSWORD, "memo.txt", shared, HttpStatus.CREATED);
         DocumentResponse bobs = upload(BOB, BOB_PASSWORD, "memo.txt", shared, HttpStatus.CREATED);
         assertThat(bobs.id()).isNotEqualTo(mine.id());
-        Path stored = DATA_DIR.resolve("documents").resolve(mine.sha256());
+        Path stored = DOCUMENTS_DATA_DIR.resolve("documents").resolve(mine.sha256());
 
         for (String path : List.of("", "/text", "/events")) {
             get(BOB, BOB_PASSWORD, "/api/documents/" + mine.id() + path).expectStatus().isNotFound();
