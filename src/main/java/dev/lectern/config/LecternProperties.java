@@ -1,10 +1,12 @@
 package dev.lectern.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -24,6 +26,7 @@ public record LecternProperties(
         @NotNull @Valid Engine engine,
         @NotNull @Valid Cache cache,
         @NotNull @Valid Documents documents,
+        @NotNull @Valid Chat chat,
         @NotNull @Valid Database db,
         @NotNull @Valid Security security) {
 
@@ -47,8 +50,24 @@ public record LecternProperties(
     public record Cache(@NotNull DataSize kvBudget) {
     }
 
-    /** The largest upload accepted, checked while streaming so an oversized file is never held whole. */
-    public record Documents(@NotNull DataSize maxUpload) {
+    /**
+     * Uploads and their extraction. {@code maxUpload} is checked while streaming, so an oversized file is
+     * never held whole; {@code extractionTimeout} bounds one parse; {@code maxCharacters} bounds the text
+     * a parse may produce (far above any context window, it stops a runaway parser, not a real document);
+     * {@code extractionThreads} is how many documents are parsed at once.
+     */
+    public record Documents(
+            @NotNull DataSize maxUpload,
+            @NotNull Duration extractionTimeout,
+            @Min(1000) int maxCharacters,
+            @Min(1) @Max(64) int extractionThreads) {
+    }
+
+    /**
+     * The prompt every question starts from, and the tokens kept free for the answer: a document fits
+     * when system prompt + documents + {@code reservedAnswerTokens} fit in the context window.
+     */
+    public record Chat(@NotBlank String systemPrompt, @Min(1) int reservedAnswerTokens) {
     }
 
     /** An external PostgreSQL server; when no URL is given Lectern runs its own under the data directory. */

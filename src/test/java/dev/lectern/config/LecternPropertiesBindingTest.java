@@ -37,6 +37,9 @@ class LecternPropertiesBindingTest {
         assertThat(properties.engine().effectiveThreads()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(properties.cache().kvBudget()).isEqualTo(DataSize.ofGigabytes(4));
         assertThat(properties.documents().maxUpload()).isEqualTo(DataSize.ofMegabytes(200));
+        assertThat(properties.documents().extractionTimeout()).isEqualTo(java.time.Duration.ofSeconds(120));
+        assertThat(properties.chat().reservedAnswerTokens()).isEqualTo(2048);
+        assertThat(properties.chat().systemPrompt()).contains("(p. 3)");
         assertThat(properties.db().isExternal()).isFalse();
         assertThat(properties.security().adminPassword()).isEmpty();
     }
@@ -50,6 +53,8 @@ class LecternPropertiesBindingTest {
         env.put("LECTERN_ENGINE_THREADS", "6");
         env.put("LECTERN_CACHE_KV_BUDGET", "12GB");
         env.put("LECTERN_DOCUMENTS_MAX_UPLOAD", "50MB");
+        env.put("LECTERN_DOCUMENTS_EXTRACTION_TIMEOUT", "30s");
+        env.put("LECTERN_CHAT_RESERVED_ANSWER_TOKENS", "1024");
         env.put("LECTERN_DB_URL", "jdbc:postgresql://db:5432/lectern");
         env.put("LECTERN_DB_USERNAME", "app");
         env.put("LECTERN_DB_PASSWORD", "secret");
@@ -63,6 +68,8 @@ class LecternPropertiesBindingTest {
         assertThat(properties.engine().effectiveThreads()).isEqualTo(6);
         assertThat(properties.cache().kvBudget()).isEqualTo(DataSize.ofGigabytes(12));
         assertThat(properties.documents().maxUpload()).isEqualTo(DataSize.ofMegabytes(50));
+        assertThat(properties.documents().extractionTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(properties.chat().reservedAnswerTokens()).isEqualTo(1024);
         assertThat(properties.db().isExternal()).isTrue();
         assertThat(properties.db().url()).isEqualTo("jdbc:postgresql://db:5432/lectern");
         assertThat(properties.db().username()).isEqualTo("app");

@@ -1,0 +1,47 @@
+package dev.lectern.documents;
+
+import java.text.NumberFormat;
+import java.util.Locale;
+
+import org.springframework.stereotype.Component;
+
+import dev.lectern.config.LecternProperties;
+
+/**
+ * Whether documents fit the model: system prompt + documents + the tokens reserved for the answer must
+ * not exceed the context window. Nothing is ever cut to make it fit; a document that does not fit says
+ * by how much.
+ */
+@Component
+class ContextBudget {
+
+    /** The outcome: {@code needed} tokens of {@code contextLength}; {@code message} explains a misfit. */
+    record Fit(boolean fits, int needed, int contextLength, String message) {
+    }
+
+    private final int contextLength;
+    private final int reservedAnswerTokens;
+
+    ContextBudget(LecternProperties properties) {
+        this.contextLength = properties.model().contextLength();
+        this.reservedAnswerTokens = properties.chat().reservedAnswerTokens();
+    }
+
+    /**
+     * @param documentTokens the document's own text
+     * @param promptTokens   the whole prompt with this document: system prompt, header, delimiters, text
+     */
+    Fit check(int documentTokens, int promptTokens) {
+        long needed = (long) promptTokens + reservedAnswerTokens;
+        if (needed <= contextLength) {
+            return new Fit(true, (int) needed, contextLength, null);
+        }
+        NumberFormat n = NumberFormat.getIntegerInstance(Locale.ROOT);
+        String message = "Too long for the model: the document is " + n.format(documentTokens) + " tokens. With the "
+                + "system prompt and " + n.format(reservedAnswerTokens) + " tokens kept for the answer it needs "
+                + n.format(needed) + " tokens, but the context holds " + n.format(contextLength) + " (lectern.model"
+                + ".context-length): " + n.format(needed - contextLength) + " tokens over. Nothing was cut; split "
+                + "the document or use a longer context.";
+        return new Fit(false, (int) Math.min(needed, Integer.MAX_VALUE), contextLength, message);
+    }
+}

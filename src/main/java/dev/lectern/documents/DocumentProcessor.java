@@ -1,0 +1,195 @@
+package dev.lectern.documents;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+import dev.lectern.config.LecternProperties;
+
+/**
+ * Takes an uploaded document to its final status on a fixed pool of extraction threads (never a
+ * request thread): extract with Tika, then count tokens and check the context budget. Every status change
+ * is saved, then published. A parse past its deadline is stopped from inside by the content handler;
+ * a parser stuck where it produces no output is caught by a watchdog that marks the document failed and
+ * interrupts the thread (its late result, if any, is then ignored because the row has moved on).
+ * Work a stopped server left unfinished is redone at start-up.
+ */
+@Component
+class DocumentProcessor implements DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(DocumentProcessor.class);
+    /** The watchdog waits a little past the handler's own deadline, which normally fires first. */
+    private static final Duration WATCHDOG_GRACE = Duration.ofSeconds(5);
+    private static final long PROGRESS_INTERVAL_NANOS = Duration.ofMillis(200).toNanos();
+
+    private final DocumentRepository documents;
+    private final DocumentStore store;
+    private final DocumentEvents events;
+    private final TokenCounter tokens;
+    private final ContextBudget budget;
+    private final PromptBuilder prompts;
+    private final TikaTextExtractor extractor;
+    private final Duration timeout;
+    private final ExecutorService workers;
+    private final ScheduledExecutorService watchdog;
+
+    DocumentProcessor(LecternProperties properties, DocumentRepository documents, DocumentStore store,
+            DocumentEvents events, TokenCounter tokens, ContextBudget budget, PromptBuilder prompts) {
+        this.documents = documents;
+        this.store = store;
+        this.events = events;
+        this.tokens = tokens;
+        this.budget = budget;
+        this.prompts = prompts;
+        this.extractor = new TikaTextExtractor(properties.documents().maxCharacters());
+        this.timeout = properties.documents().extractionTimeout();
+        AtomicInteger threadNumber = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(properties.documents().extractionThreads(), runnable -> {
+            Thread thread = new Thread(runnable, "document-extraction-" + threadNumber.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "document-extraction-watchdog");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    void submit(UUID documentId) {
+        workers.execute(() -> {
+            try {
+                process(documentId);
+            } catch (RuntimeException unexpected) {
+                log.error("Processing document {} failed unexpectedly", documentId, unexpected);
+                if (documents.fail(documentId, null, "Lectern failed while processing this document (an internal "
+                        + "error, logged on the server). Delete it and upload it again.")) {
+                    publishCurrent(documentId);
+                }
+            }
+        });
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void resumeUnfinishedWork() {
+        List<UUID> unfinished = documents.findUnfinished();
+        if (!unfinished.isEmpty()) {
+            log.info("Resuming {} document(s) the last run left unfinished", unfinished.size());
+        }
+        for (UUID id : unfinished) {
+            documents.restart(id);
+            submit(id);
+        }
+    }
+
+    private void process(UUID id) {
+        Document document = documents.findById(id).orElse(null);
+        if (document == null || !documents.changeStatus(id, DocumentStatus.UPLOADED, DocumentStatus.EXTRACTING)) {
+            return;
+        }
+        publishCurrent(id);
+        long started = System.nanoTime();
+        ExtractedDocument extracted = extract(document);
+        if (extracted == null) {
+            return;
+        }
+        log.info("Extracted {} ({}, {} bytes): {} characters{} in {} ms", document.filename(), extracted.mediaType(),
+                document.sizeBytes(), extracted.text().length(),
+                extracted.pageCount() == null ? "" : ", " + extracted.pageCount() + " pages",
+                (System.nanoTime() - started) / 1_000_000);
+        if (!documents.saveExtraction(id, extracted)) {
+            return;
+        }
+        publishCurrent(id);
+        countTokens(documents.findById(id).orElse(null), extracted.text());
+    }
+
+    private ExtractedDocument extract(Document document) {
+        UUID id = document.id();
+        Thread worker = Thread.currentThread();
+        String timedOut = "Extraction timed out: reading this file took longer than " + timeout.toSeconds()
+                + " s (lectern.documents.extraction-timeout). Try a smaller file, or ask the administrator to "
+                + "raise the limit.";
+        ScheduledFuture<?> alarm = watchdog.schedule(() -> {
+            if (documents.failWhileExtracting(id, timedOut)) {
+                log.warn("Extraction of {} ({}) passed its {} s limit without stopping; interrupting it",
+                        document.filename(), id, timeout.toSeconds());
+                worker.interrupt();
+                publishCurrent(id);
+            }
+        }, timeout.plus(WATCHDOG_GRACE).toMillis(), TimeUnit.MILLISECONDS);
+        AtomicLong lastProgress = new AtomicLong(System.nanoTime());
+        try {
+            return extractor.extract(store.pathOf(document.sha256()), document.filename(), timeout, page -> {
+                long now = System.nanoTime();
+                if (now - lastProgress.get() >= PROGRESS_INTERVAL_NANOS) {
+                    lastProgress.set(now);
+                    events.publish(DocumentEvent.extractingPage(document, page));
+                }
+            });
+        } catch (ExtractionFailedException failure) {
+            log.warn("Could not extract {} ({}): {}", document.filename(), id, failure.getMessage());
+            if (documents.fail(id, failure.mediaType(), failure.getMessage())) {
+                publishCurrent(id);
+            }
+            return null;
+        } finally {
+            alarm.cancel(false);
+            Thread.interrupted();
+        }
+    }
+
+    private void countTokens(Document document, String text) {
+        if (document == null || document.status() != DocumentStatus.TOKENIZING) {
+            return;
+        }
+        OptionalInt textTokens = tokens.count(text);
+        if (textTokens.isEmpty()) {
+            documents.finishTokenizing(document.id(), DocumentStatus.EXTRACTED, null, null,
+                    tokens.unavailableReason().orElse("The token count is unknown."));
+            publishCurrent(document.id());
+            return;
+        }
+        Document counted = withTokenCount(document, textTokens.getAsInt());
+        String prompt = prompts.build(List.of(new PromptBuilder.PromptDocument(counted, text)));
+        ContextBudget.Fit fit = budget.check(textTokens.getAsInt(), tokens.count(prompt).orElseThrow());
+        if (!fit.fits()) {
+            log.info("{} ({}) is too long for the context: {} tokens needed of {}", document.filename(),
+                    document.id(), fit.needed(), fit.contextLength());
+        }
+        documents.finishTokenizing(document.id(), fit.fits() ? DocumentStatus.EXTRACTED : DocumentStatus.TOO_LONG,
+                textTokens.getAsInt(), fit.message(), null);
+        publishCurrent(document.id());
+    }
+
+    private static Document withTokenCount(Document d, int tokenCount) {
+        return new Document(d.id(), d.ownerId(), d.filename(), d.mediaType(), d.sizeBytes(), d.sha256(), d.title(),
+                d.author(), d.language(), d.pageCount(), tokenCount, d.textChars(), d.status(), d.error(), d.note(),
+                d.createdAt(), d.updatedAt(), d.extractedAt());
+    }
+
+    private void publishCurrent(UUID id) {
+        documents.findById(id).ifPresent(d -> events.publish(DocumentEvent.of(d)));
+    }
+
+    @Override
+    public void destroy() {
+        workers.shutdownNow();
+        watchdog.shutdownNow();
+    }
+}

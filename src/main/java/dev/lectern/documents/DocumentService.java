@@ -1,0 +1,130 @@
+package dev.lectern.documents;
+
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+
+import dev.lectern.security.UserAccount;
+import dev.lectern.security.UserRepository;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The documents feature as the API uses it. Every database and file-system call runs on the bounded
+ * elastic scheduler; parsing runs on the {@link DocumentProcessor}'s own threads. A caller only ever
+ * sees their own documents: another owner's id answers exactly like an id that does not exist.
+ */
+@Service
+class DocumentService {
+
+    private static final Logger log = LoggerFactory.getLogger(DocumentService.class);
+
+    /** An upload's outcome: the document, and whether this upload created it or found it already there. */
+    record Upload(Document document, boolean created) {
+    }
+
+    private final DocumentRepository documents;
+    private final DocumentStore store;
+    private final DocumentProcessor processor;
+    private final DocumentEvents events;
+    private final UserRepository users;
+
+    DocumentService(DocumentRepository documents, DocumentStore store, DocumentProcessor processor,
+            DocumentEvents events, UserRepository users) {
+        this.documents = documents;
+        this.store = store;
+        this.processor = processor;
+        this.events = events;
+        this.users = users;
+    }
+
+    Mono<Upload> upload(String username, String sentFilename, Flux<DataBuffer> content) {
+        String filename = DisplayFilename.of(sentFilename);
+        return store.receive(content).flatMap(received -> blocking(() -> {
+            if (received.sizeBytes() == 0) {
+                store.discard(received);
+                throw new DocumentProblem(HttpStatus.BAD_REQUEST, "EMPTY_FILE",
+                        "The file \"" + filename + "\" is empty (0 bytes); there is nothing to read.");
+            }
+            long owner = ownerId(username);
+            UUID id = UUID.randomUUID();
+            boolean created = store.keep(received,
+                    () -> documents.insertIfAbsent(id, owner, filename, received.sizeBytes(), received.sha256()));
+            Document document = documents.findByOwnerAndSha256(owner, received.sha256()).orElseThrow();
+            if (created) {
+                log.info("{} uploaded {} ({} bytes, sha256 {}) as document {}", username, filename,
+                        received.sizeBytes(), received.sha256(), document.id());
+                events.publish(DocumentEvent.of(document));
+                processor.submit(document.id());
+            }
+            return new Upload(document, created);
+        }));
+    }
+
+    Mono<List<Document>> list(String username) {
+        return blocking(() -> documents.findByOwner(ownerId(username)));
+    }
+
+    Mono<Document> get(String username, UUID id) {
+        return blocking(() -> owned(username, id));
+    }
+
+    /** The text the model will read; 409 while it is not extracted yet or when extraction failed. */
+    Mono<String> text(String username, UUID id) {
+        return blocking(() -> {
+            Document document = owned(username, id);
+            return documents.findText(id).orElseThrow(() -> new DocumentProblem(HttpStatus.CONFLICT, "NO_TEXT",
+                    document.status() == DocumentStatus.FAILED
+                            ? "This document has no text: " + document.error()
+                            : "The text is not extracted yet (status " + document.status().code() + "); try again shortly."));
+        });
+    }
+
+    Mono<Void> delete(String username, UUID id) {
+        return blocking(() -> {
+            Document document = owned(username, id);
+            store.release(document.sha256(), () -> documents.delete(id),
+                    () -> documents.isStoredFileReferenced(document.sha256()));
+            log.info("{} deleted document {} ({})", username, id, document.filename());
+            return Boolean.TRUE;
+        }).then();
+    }
+
+    /**
+     * The current status, then each change, ending after a final status. Live events are gathered from
+     * before the current status is read, so no change falls in between; ones older than it are dropped.
+     */
+    Flux<DocumentEvent> events(String username, UUID id) {
+        return Flux.defer(() -> {
+            Sinks.Many<DocumentEvent> gathered = Sinks.many().unicast().onBackpressureBuffer();
+            var listening = events.of(id).subscribe(gathered::tryEmitNext);
+            Mono<DocumentEvent> current = get(username, id).map(DocumentEvent::of);
+            return current.flatMapMany(now -> Flux.concat(Flux.just(now),
+                            gathered.asFlux().filter(e -> e.status().ordinal() >= now.status().ordinal())))
+                    .takeUntil(event -> event.status().isFinal())
+                    .doFinally(signal -> listening.dispose());
+        });
+    }
+
+    private Document owned(String username, UUID id) {
+        long owner = ownerId(username);
+        return documents.findById(id).filter(d -> d.ownerId() == owner).orElseThrow(DocumentProblem::notFound);
+    }
+
+    private long ownerId(String username) {
+        return users.findByUsername(username).map(UserAccount::id)
+                .orElseThrow(() -> new IllegalStateException("signed-in user " + username + " has no account row"));
+    }
+
+    private static <T> Mono<T> blocking(Callable<T> call) {
+        return Mono.fromCallable(call).subscribeOn(Schedulers.boundedElastic());
+    }
+}

@@ -1,0 +1,166 @@
+package dev.lectern.documents;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import org.springframework.util.unit.DataSize;
+
+import dev.lectern.config.LecternProperties;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Uploaded files on disk, content-addressed: {@code <data-dir>/documents/<sha256>}, so the same bytes
+ * are stored once however many owners upload them. An upload streams into
+ * {@code documents/incoming/} (same file system, so the final move is atomic) while its sha256 and size
+ * are computed; it is never held in memory whole, and it stops at the first byte over the limit.
+ * Placing and removing a stored file happen under a lock per sha256, so a delete cannot remove a file
+ * that a concurrent upload of the same bytes is about to reference.
+ */
+@Component
+class DocumentStore {
+
+    /** A finished upload, still in the incoming directory until {@link #keep} moves it into place. */
+    record Received(Path incomingFile, String sha256, long sizeBytes) {
+    }
+
+    private final Path directory;
+    private final Path incoming;
+    private final DataSize maxUpload;
+    private final ReentrantLock[] locks = new ReentrantLock[64];
+
+    DocumentStore(LecternProperties properties) throws IOException {
+        this.directory = properties.dataDir().resolve("documents").toAbsolutePath().normalize();
+        this.incoming = Files.createDirectories(directory.resolve("incoming"));
+        this.maxUpload = properties.documents().maxUpload();
+        for (int i = 0; i < locks.length; i++) {
+            locks[i] = new ReentrantLock();
+        }
+    }
+
+    Path pathOf(String sha256) {
+        if (!sha256.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("not a sha256: " + sha256);
+        }
+        return directory.resolve(sha256);
+    }
+
+    /**
+     * Writes the stream to a new incoming file, hashing and counting as it goes. Errors with a 413
+     * {@link DocumentProblem} as soon as the limit is passed, leaving no file behind.
+     */
+    Mono<Received> receive(Flux<DataBuffer> content) {
+        Path target = incoming.resolve(UUID.randomUUID() + ".part");
+        MessageDigest sha256 = newSha256();
+        AtomicLong bytes = new AtomicLong();
+        long limit = maxUpload.toBytes();
+        Flux<DataBuffer> counted = content.doOnNext(buffer -> {
+            if (bytes.addAndGet(buffer.readableByteCount()) > limit) {
+                DataBufferUtils.release(buffer);
+                throw tooLarge();
+            }
+            try (DataBuffer.ByteBufferIterator views = buffer.readableByteBuffers()) {
+                while (views.hasNext()) {
+                    ByteBuffer view = views.next();
+                    sha256.update(view);
+                }
+            }
+        });
+        return DataBufferUtils.write(counted, target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
+                .then(Mono.fromSupplier(() -> new Received(target, HexFormat.of().formatHex(sha256.digest()), bytes.get())))
+                .onErrorResume(failure -> Mono.fromRunnable(() -> deleteQuietly(target))
+                        .subscribeOn(Schedulers.boundedElastic())
+                        .then(Mono.error(failure)))
+                .doOnCancel(() -> Schedulers.boundedElastic().schedule(() -> deleteQuietly(target)));
+    }
+
+    /**
+     * Moves a received file to its content address (or drops it when those bytes are already stored),
+     * then runs {@code reference} (the database insert) under the same lock. Blocking.
+     */
+    <T> T keep(Received received, Supplier<T> reference) {
+        ReentrantLock lock = lockFor(received.sha256());
+        lock.lock();
+        try {
+            Path stored = pathOf(received.sha256());
+            if (Files.exists(stored)) {
+                deleteQuietly(received.incomingFile());
+            } else {
+                try {
+                    Files.move(received.incomingFile(), stored, StandardCopyOption.ATOMIC_MOVE);
+                } catch (FileAlreadyExistsException raced) {
+                    deleteQuietly(received.incomingFile());
+                }
+            }
+            return reference.get();
+        } catch (IOException e) {
+            deleteQuietly(received.incomingFile());
+            throw new UncheckedIOException("Could not store the upload under " + directory, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs {@code unreference} (the row delete); then removes the file if {@code stillReferenced} says no one needs it. Blocking. */
+    boolean release(String sha256, Supplier<Boolean> unreference, Supplier<Boolean> stillReferenced) {
+        ReentrantLock lock = lockFor(sha256);
+        lock.lock();
+        try {
+            boolean removed = unreference.get();
+            if (removed && !stillReferenced.get()) {
+                deleteQuietly(pathOf(sha256));
+            }
+            return removed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void discard(Received received) {
+        deleteQuietly(received.incomingFile());
+    }
+
+    private DocumentProblem tooLarge() {
+        return new DocumentProblem(HttpStatus.CONTENT_TOO_LARGE, "TOO_LARGE", "The file is larger than the "
+                + maxUpload.toMegabytes() + " MB upload limit (lectern.documents.max-upload); nothing was stored. "
+                + "Split the document or ask the administrator to raise the limit.");
+    }
+
+    private ReentrantLock lockFor(String sha256) {
+        return locks[Math.floorMod(sha256.hashCode(), locks.length)];
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // An orphan in incoming/ or an unreferenced stored file wastes space but harms nothing.
+        }
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException impossible) {
+            throw new IllegalStateException("every Java runtime has SHA-256", impossible);
+        }
+    }
+}

@@ -1,0 +1,300 @@
+package dev.lectern.documents;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.IntConsumer;
+
+import org.xml.sax.Attributes;
+import org.xml.sax.SAXException;
+import org.xml.sax.helpers.DefaultHandler;
+
+/**
+ * Turns the XHTML events every Tika parser emits into text written for a language model: a line
+ * {@code [Page N]} where a page (PDF), slide (PPTX) or sheet (XLSX) begins, so answers can cite pages;
+ * headings as {@code # Title} lines; list items as {@code - item}; paragraphs separated by a blank line;
+ * tables as Markdown tables. Everything in {@code <head>}, scripts and styles is dropped.
+ *
+ * <p>It also enforces the parse's limits from inside the parse: past the deadline, or past the
+ * character limit, the next SAX event throws, which stops any parser at its next piece of output.
+ */
+final class StructuredTextHandler extends DefaultHandler {
+
+    /** Thrown from inside the parse when the text passes the character limit. */
+    static final class TextLimitReached extends SAXException {
+        TextLimitReached(int limit) {
+            super("text limit of " + limit + " characters reached");
+        }
+    }
+
+    /** Thrown from inside the parse when the deadline has passed (or the thread was interrupted). */
+    static final class DeadlinePassed extends SAXException {
+        DeadlinePassed() {
+            super("extraction deadline passed");
+        }
+    }
+
+    private static final Set<String> SKIPPED = Set.of("head", "script", "style", "noscript", "template");
+    private static final Set<String> BLOCKS = Set.of("p", "div", "pre", "blockquote", "section", "article",
+            "header", "footer", "main", "aside", "nav", "dd", "dt", "dl", "figure", "figcaption", "caption",
+            "address", "center", "form", "fieldset", "hr");
+    /** Tika's per-page containers: PDF and Word pages and Excel sheets ("page"), PowerPoint slides. */
+    private static final Set<String> PAGE_CLASSES = Set.of("page", "slide-content");
+
+    private final boolean keepLineBreaks;
+    private final int maxCharacters;
+    private final long deadlineNanos;
+    private final IntConsumer pageStarted;
+
+    private final StringBuilder out = new StringBuilder();
+    private final StringBuilder block = new StringBuilder();
+    private String blockPrefix = "";
+    private int skipDepth;
+    private int pages;
+    /** One entry per open list: -1 for a bulleted list, else the next number of a numbered one. */
+    private final Deque<int[]> lists = new ArrayDeque<>();
+    private final Deque<MarkdownTable> tables = new ArrayDeque<>();
+    private int events;
+
+    /**
+     * @param keepLineBreaks true for text whose line breaks carry meaning (plain text, source code, PDF
+     *                       lines); false for markup, where a line break in the source is just a space
+     * @param pageStarted    told the number of each page as it begins, for progress reports
+     */
+    StructuredTextHandler(boolean keepLineBreaks, int maxCharacters, long deadlineNanos, IntConsumer pageStarted) {
+        this.keepLineBreaks = keepLineBreaks;
+        this.maxCharacters = maxCharacters;
+        this.deadlineNanos = deadlineNanos;
+        this.pageStarted = pageStarted;
+    }
+
+    /** The text so far: complete once the parse has ended. */
+    String text() {
+        flushBlock("\n\n");
+        return out.toString().replaceAll("\n{3,}", "\n\n").strip();
+    }
+
+    /** Pages, slides or sheets seen: 0 for formats without them. */
+    int pages() {
+        return pages;
+    }
+
+    @Override
+    public void startElement(String uri, String localName, String qName, Attributes attributes) throws SAXException {
+        checkLimits();
+        String name = elementName(localName, qName);
+        if (SKIPPED.contains(name)) {
+            skipDepth++;
+            return;
+        }
+        if (skipDepth > 0) {
+            return;
+        }
+        switch (name) {
+            case "table" -> {
+                if (tables.isEmpty()) {
+                    flushBlock("\n\n");
+                }
+                tables.push(new MarkdownTable());
+            }
+            case "tr" -> withTable(MarkdownTable::startRow);
+            case "td", "th" -> withTable(MarkdownTable::startCell);
+            default -> startTextElement(name, attributes);
+        }
+    }
+
+    private void startTextElement(String name, Attributes attributes) {
+        if (inTableCell()) {
+            if (BLOCKS.contains(name) || name.equals("br") || name.equals("li") || isHeading(name)) {
+                tables.peek().append(" ");
+            }
+            return;
+        }
+        if (!tables.isEmpty()) {
+            return;
+        }
+        if (name.equals("div") && PAGE_CLASSES.contains(classOf(attributes))) {
+            flushBlock("\n\n");
+            pages++;
+            ensureBlankLine();
+            out.append("[Page ").append(pages).append("]\n\n");
+            pageStarted.accept(pages);
+        } else if (isHeading(name)) {
+            flushBlock("\n\n");
+            ensureBlankLine();
+            blockPrefix = "#".repeat(name.charAt(1) - '0') + " ";
+        } else if (name.equals("ul") || name.equals("ol")) {
+            flushBlock(lists.isEmpty() ? "\n\n" : "\n");
+            if (lists.isEmpty()) {
+                ensureBlankLine();
+            }
+            lists.push(new int[] {name.equals("ol") ? 1 : -1});
+        } else if (name.equals("li")) {
+            flushBlock("\n");
+            int[] list = lists.peek();
+            String indent = "  ".repeat(Math.max(0, lists.size() - 1));
+            if (list != null && list[0] > 0) {
+                blockPrefix = indent + (list[0]++) + ". ";
+            } else {
+                blockPrefix = indent + "- ";
+            }
+        } else if (name.equals("br")) {
+            block.append('\n');
+        } else if (BLOCKS.contains(name)) {
+            flushBlock(lists.isEmpty() ? "\n\n" : "\n");
+        }
+    }
+
+    @Override
+    public void endElement(String uri, String localName, String qName) throws SAXException {
+        checkLimits();
+        String name = elementName(localName, qName);
+        if (SKIPPED.contains(name)) {
+            skipDepth--;
+            return;
+        }
+        if (skipDepth > 0) {
+            return;
+        }
+        switch (name) {
+            case "table" -> endTable();
+            case "tr" -> withTable(MarkdownTable::endRow);
+            case "td", "th" -> withTable(MarkdownTable::endCell);
+            default -> {
+                if (!tables.isEmpty()) {
+                    return;
+                }
+                if (isHeading(name)) {
+                    flushBlock("\n\n");
+                    blockPrefix = "";
+                } else if (name.equals("li")) {
+                    flushBlock("\n");
+                    blockPrefix = "";
+                } else if (name.equals("ul") || name.equals("ol")) {
+                    flushBlock("\n");
+                    lists.pop();
+                    if (lists.isEmpty()) {
+                        out.append('\n');
+                    }
+                } else if (BLOCKS.contains(name)) {
+                    flushBlock(lists.isEmpty() ? "\n\n" : "\n");
+                }
+            }
+        }
+    }
+
+    @Override
+    public void characters(char[] ch, int start, int length) throws SAXException {
+        if (skipDepth > 0) {
+            return;
+        }
+        checkLimits();
+        if (!tables.isEmpty()) {
+            if (tables.peek().isInCell()) {
+                tables.peek().append(ch, start, length);
+            }
+            return;
+        }
+        block.append(ch, start, length);
+    }
+
+    @Override
+    public void ignorableWhitespace(char[] ch, int start, int length) {
+        // Tika emits a newline after each block as "ignorable"; blocks already end in line breaks.
+    }
+
+    private void endTable() {
+        MarkdownTable table = tables.pop();
+        if (!tables.isEmpty()) {
+            MarkdownTable outer = tables.peek();
+            if (outer.isInCell()) {
+                outer.append(" " + table.toInlineText() + " ");
+            }
+            return;
+        }
+        String markdown = table.toMarkdown();
+        if (!markdown.isEmpty()) {
+            ensureBlankLine();
+            out.append(markdown).append('\n');
+        }
+    }
+
+    private void flushBlock(String separator) {
+        String text = keepLineBreaks ? keepLines(block) : block.toString().replaceAll("\\s+", " ").strip();
+        block.setLength(0);
+        if (text.isEmpty()) {
+            return;
+        }
+        if (!blockPrefix.isEmpty() && keepLineBreaks) {
+            text = text.replace('\n', ' ');
+        }
+        out.append(blockPrefix).append(text).append(separator);
+    }
+
+    /** Plain text and PDF lines keep their line breaks and indentation; only trailing blanks go. */
+    private static String keepLines(CharSequence raw) {
+        String[] lines = raw.toString().replace("\r\n", "\n").replace('\r', '\n').split("\n", -1);
+        StringBuilder kept = new StringBuilder(raw.length());
+        for (String line : lines) {
+            kept.append(line.stripTrailing()).append('\n');
+        }
+        String text = kept.toString().replaceAll("\n{3,}", "\n\n");
+        // Leading blank lines go, but not the first line's indentation (code keeps its shape).
+        int firstContent = 0;
+        while (firstContent < text.length() && text.charAt(firstContent) == '\n') {
+            firstContent++;
+        }
+        return text.substring(firstContent).stripTrailing();
+    }
+
+    private void ensureBlankLine() {
+        int length = out.length();
+        if (length == 0) {
+            return;
+        }
+        if (out.charAt(length - 1) != '\n') {
+            out.append("\n\n");
+        } else if (length < 2 || out.charAt(length - 2) != '\n') {
+            out.append('\n');
+        }
+    }
+
+    private void checkLimits() throws SAXException {
+        // Cheap enough per event, but the clock is read only every 64 events.
+        if ((++events & 63) == 0 && (System.nanoTime() - deadlineNanos > 0 || Thread.currentThread().isInterrupted())) {
+            throw new DeadlinePassed();
+        }
+        int pending = out.length() + block.length();
+        for (MarkdownTable table : tables) {
+            pending += table.pendingCharacters();
+        }
+        if (pending > maxCharacters) {
+            throw new TextLimitReached(maxCharacters);
+        }
+    }
+
+    private boolean inTableCell() {
+        return !tables.isEmpty() && tables.peek().isInCell();
+    }
+
+    private void withTable(java.util.function.Consumer<MarkdownTable> action) {
+        if (!tables.isEmpty()) {
+            action.accept(tables.peek());
+        }
+    }
+
+    private static boolean isHeading(String name) {
+        return name.length() == 2 && name.charAt(0) == 'h' && name.charAt(1) >= '1' && name.charAt(1) <= '6';
+    }
+
+    private static String classOf(Attributes attributes) {
+        String value = attributes.getValue("class");
+        return value == null ? "" : value.strip();
+    }
+
+    private static String elementName(String localName, String qName) {
+        String name = localName == null || localName.isEmpty() ? qName : localName;
+        return name.toLowerCase(Locale.ROOT);
+    }
+}

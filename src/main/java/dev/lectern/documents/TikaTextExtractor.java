@@ -1,0 +1,223 @@
+package dev.lectern.documents;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.NumberFormat;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.IntConsumer;
+import java.util.stream.Collectors;
+
+import org.apache.tika.exception.EncryptedDocumentException;
+import org.apache.tika.exception.UnsupportedFormatException;
+import org.apache.tika.exception.ZeroByteFileException;
+import org.apache.tika.io.TikaInputStream;
+import org.apache.tika.metadata.Metadata;
+import org.apache.tika.metadata.Office;
+import org.apache.tika.metadata.PagedText;
+import org.apache.tika.metadata.TikaCoreProperties;
+import org.apache.tika.mime.MediaType;
+import org.apache.tika.parser.AutoDetectParser;
+import org.apache.tika.parser.ParseContext;
+import org.apache.tika.parser.pdf.PDFParserConfig;
+
+/**
+ * Reads a stored file with Tika's AutoDetectParser (the type comes from the bytes; the filename only
+ * refines it, e.g. CSV versus plain text) and returns the text the model will read. Embedded files
+ * (attachments, pictures) are not parsed: no {@code Parser} is put in the ParseContext, so Tika skips
+ * them. AutoDetectParser wraps the handler in Tika's SecureContentHandler, which stops archives that
+ * expand far beyond their size (zip bombs); {@link StructuredTextHandler} adds the deadline and the
+ * character limit. Thread-safe: one instance serves every extraction thread.
+ */
+final class TikaTextExtractor {
+
+    private static final String OCTET_STREAM = "application/octet-stream";
+
+    private final AutoDetectParser parser = new AutoDetectParser();
+    private final int maxCharacters;
+
+    TikaTextExtractor(int maxCharacters) {
+        this.maxCharacters = maxCharacters;
+    }
+
+    /**
+     * @param filename    the uploaded name, a hint for detection only
+     * @param timeout     how long the parse may run; checked at every piece of parser output
+     * @param pageStarted told each page number as the parser reaches it
+     */
+    ExtractedDocument extract(Path file, String filename, Duration timeout, IntConsumer pageStarted)
+            throws ExtractionFailedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Metadata metadata = new Metadata();
+        metadata.set(TikaCoreProperties.RESOURCE_NAME_KEY, filename);
+        String mediaType = null;
+        try (TikaInputStream in = TikaInputStream.get(file)) {
+            if (Files.size(file) == 0) {
+                throw new ExtractionFailedException("The file is empty (0 bytes): there is nothing to read.", null, null);
+            }
+            MediaType detected = parser.getDetector().detect(in, metadata);
+            mediaType = detected.getBaseType().toString();
+            if (mediaType.equals(OCTET_STREAM)) {
+                throw unsupported(describe(mediaType), null);
+            }
+            StructuredTextHandler handler = new StructuredTextHandler(keepsLineBreaks(detected), maxCharacters,
+                    deadline, pageStarted);
+            parser.parse(in, handler, metadata, parseContext());
+            String reported = metadata.get(Metadata.CONTENT_TYPE);
+            if (reported != null) {
+                mediaType = reported;
+            }
+            if (parsedOnlyByEmptyParser(metadata)) {
+                throw unsupported(describe(mediaType), null);
+            }
+            String text = handler.text();
+            Integer pages = pageCount(metadata, handler.pages());
+            if (text.replaceAll("\\[Page \\d+]", "").isBlank()) {
+                throw noText(mediaType, pages);
+            }
+            return new ExtractedDocument(mediaType, text, clean(metadata.get(TikaCoreProperties.TITLE)),
+                    joined(metadata.getValues(TikaCoreProperties.CREATOR)),
+                    clean(metadata.get(TikaCoreProperties.LANGUAGE)), pages);
+        } catch (ExtractionFailedException failure) {
+            throw failure;
+        } catch (Exception | StackOverflowError | OutOfMemoryError problem) {
+            throw explain(problem, mediaType, timeout);
+        }
+    }
+
+    private static ParseContext parseContext() {
+        ParseContext context = new ParseContext();
+        PDFParserConfig pdf = new PDFParserConfig();
+        // Lectern has no OCR engine configured; do not let a PDF parse look for one.
+        pdf.setOcrStrategy(PDFParserConfig.OCR_STRATEGY.NO_OCR);
+        pdf.setExtractInlineImages(false);
+        context.set(PDFParserConfig.class, pdf);
+        return context;
+    }
+
+    /** Plain text, source code and PDF lines keep their line breaks; markup's line breaks are spaces. */
+    private static boolean keepsLineBreaks(MediaType type) {
+        String base = type.getBaseType().toString();
+        return base.equals("application/pdf") || (type.getType().equals("text") && !base.equals("text/html")
+                && !base.equals("text/xml")) || base.startsWith("application/x-sh");
+    }
+
+    private boolean parsedOnlyByEmptyParser(Metadata metadata) {
+        String[] parsers = metadata.getValues(TikaCoreProperties.TIKA_PARSED_BY);
+        return parsers.length > 0 && Arrays.stream(parsers)
+                .allMatch(p -> p.endsWith(".DefaultParser") || p.endsWith(".EmptyParser") || p.endsWith(".AutoDetectParser"));
+    }
+
+    private static Integer pageCount(Metadata metadata, int pagesSeen) {
+        Integer pages = metadata.getInt(PagedText.N_PAGES);
+        if (pages == null) {
+            pages = metadata.getInt(Office.PAGE_COUNT);
+        }
+        if (pages == null && pagesSeen > 0) {
+            pages = pagesSeen;
+        }
+        return pages;
+    }
+
+    private ExtractionFailedException explain(Throwable problem, String mediaType, Duration timeout) {
+        String type = describe(mediaType);
+        for (Throwable cause = problem; cause != null; cause = cause.getCause()) {
+            if (cause instanceof StructuredTextHandler.DeadlinePassed) {
+                return new ExtractionFailedException("Extraction timed out: reading this " + type + " took longer than "
+                        + timeout.toSeconds() + " s (lectern.documents.extraction-timeout). Nothing was kept; "
+                        + "try a smaller file, or ask the administrator to raise the limit.", mediaType, problem);
+            }
+            if (cause instanceof StructuredTextHandler.TextLimitReached) {
+                return new ExtractionFailedException("This file yields more than "
+                        + NumberFormat.getIntegerInstance(Locale.ROOT).format(maxCharacters)
+                        + " characters of text (lectern.documents.max-characters), far more than any model's "
+                        + "context could hold. Split it into smaller documents.", mediaType, problem);
+            }
+            if (cause instanceof EncryptedDocumentException) {
+                return new ExtractionFailedException("This " + type + " is password-protected (encrypted), so "
+                        + "Lectern cannot read it. Save or export a copy without a password and upload that.",
+                        mediaType, problem);
+            }
+            if (cause instanceof ZeroByteFileException) {
+                return new ExtractionFailedException("The file is empty: it has no content to read.", mediaType, problem);
+            }
+            if (cause instanceof UnsupportedFormatException) {
+                return unsupported(type, problem);
+            }
+            String message = cause.getMessage();
+            if (message != null && message.toLowerCase(Locale.ROOT).contains("zip bomb")) {
+                return new ExtractionFailedException("This " + type + " expands to far more data than its size "
+                        + "(it looks like a \"zip bomb\"), so Lectern refused to unpack it.", mediaType, problem);
+            }
+        }
+        if (problem instanceof OutOfMemoryError || problem instanceof StackOverflowError) {
+            return new ExtractionFailedException("Reading this " + type + " needed more memory than Lectern can "
+                    + "give one document; it may be damaged or unusually complex.", mediaType, problem);
+        }
+        return new ExtractionFailedException("This " + type + " could not be read: it looks damaged or incomplete"
+                + " (" + rootMessage(problem) + "). Open it in its own application to check it, re-save it, "
+                + "and upload it again.", mediaType, problem);
+    }
+
+    /** "PDF", "Word document": what a person calls the file, for messages; the media type otherwise. */
+    static String describe(String mediaType) {
+        if (mediaType == null) {
+            return "file";
+        }
+        String base = mediaType.split(";")[0].strip();
+        return switch (base) {
+            case "application/pdf" -> "PDF";
+            case "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/msword",
+                 "application/x-tika-ooxml-protected", "application/x-tika-msoffice" -> "Office document";
+            case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/vnd.ms-excel" ->
+                    "spreadsheet";
+            case "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                 "application/vnd.ms-powerpoint" -> "presentation";
+            case "application/zip" -> "ZIP archive";
+            default -> "file (" + base + ")";
+        };
+    }
+
+    private static ExtractionFailedException unsupported(String kind, Throwable cause) {
+        return new ExtractionFailedException("Lectern cannot read this " + kind + ". Supported are "
+                + "PDF, Word, PowerPoint, Excel, OpenDocument, RTF, HTML, EPUB, Markdown, CSV and plain text.",
+                null, cause);
+    }
+
+    private static ExtractionFailedException noText(String mediaType, Integer pages) {
+        if (mediaType.startsWith("application/pdf")) {
+            String pageWord = pages == null ? "its pages" : pages == 1 ? "its page" : "its " + pages + " pages";
+            return new ExtractionFailedException("No text found: this PDF has no text layer on " + pageWord
+                    + ", so it is probably scanned images. Lectern has no OCR, so the model could not read it; "
+                    + "run it through OCR elsewhere and upload the result.", mediaType, null);
+        }
+        return new ExtractionFailedException("No text found in this " + describe(mediaType) + ": there is nothing for the "
+                + "model to read (images are not read: Lectern has no OCR).", mediaType, null);
+    }
+
+    private static String rootMessage(Throwable problem) {
+        Throwable root = problem;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        message = message.replaceAll("\\s+", " ").strip();
+        return message.length() > 200 ? message.substring(0, 200) + "…" : message;
+    }
+
+    private static String clean(String value) {
+        if (value == null) {
+            return null;
+        }
+        String stripped = value.replaceAll("\\s+", " ").strip();
+        return stripped.isEmpty() ? null : stripped;
+    }
+
+    private static String joined(String[] values) {
+        List<String> kept = Arrays.stream(values).map(TikaTextExtractor::clean).filter(v -> v != null).distinct().toList();
+        return kept.isEmpty() ? null : kept.stream().collect(Collectors.joining(", "));
+    }
+
+}

@@ -1,0 +1,280 @@
+package dev.lectern.documents;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.MultipartBodyBuilder;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.function.BodyInserters;
+
+import dev.lectern.LecternApplication;
+import dev.lectern.LecternIntegrationTest;
+import dev.lectern.security.Role;
+import dev.lectern.security.UserRepository;
+
+/**
+ * The documents API end to end: real server, embedded PostgreSQL, a generated tiny model for token
+ * counts, a 1 MB upload limit and a context of 1,024 tokens with 64 reserved for the answer, so a few
+ * pages fit and a few thousand words do not. Those settings make a second application context in the
+ * test JVM, so it cannot share {@link LecternIntegrationTest}'s data directory (one embedded PostgreSQL
+ * per directory): it sets up the same kind of context with a directory of its own.
+ */
+@SpringBootTest(classes = LecternApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class DocumentApiTest {
+
+    private static final String ADMIN = "admin";
+    private static final String ADMIN_PASSWORD = "documents-admin-password";
+
+    private static final String BOB = "bob";
+    private static final String BOB_PASSWORD = "bobs-own-password";
+    private static final Path DOCUMENTS_DATA_DIR = LecternIntegrationTest.freshDataDirectory();
+
+    @LocalServerPort
+    int port;
+
+    @DynamicPropertySource
+    static void documentProperties(DynamicPropertyRegistry registry) {
+        registry.add("lectern.data-dir", DOCUMENTS_DATA_DIR::toString);
+        registry.add("lectern.security.admin-password", () -> ADMIN_PASSWORD);
+        registry.add("lectern.db.url", () -> "");
+        registry.add("lectern.model.path", () -> TinyModel.file().toString());
+        registry.add("lectern.model.context-length", () -> "1024");
+        registry.add("lectern.chat.reserved-answer-tokens", () -> "64");
+        registry.add("lectern.documents.max-upload", () -> "1MB");
+    }
+
+    @Autowired
+    UserRepository users;
+
+    @Autowired
+    PasswordEncoder passwords;
+
+    private WebTestClient client;
+
+    @BeforeEach
+    void client() {
+        client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(60)).build();
+        users.createIfAbsent(BOB, passwords.encode(BOB_PASSWORD), Role.USER);
+    }
+
+    @Test
+    void pdfUploadIsExtractedWithPagesAndTokensAndTheSameBytesAgainAreTheSameDocument() throws Exception {
+        byte[] pdf = Fixtures.pdf(3);
+        DocumentResponse first = upload(ADMIN, ADMIN_PASSWORD, "report.pdf", pdf, HttpStatus.CREATED);
+        assertThat(first.status()).isIn(DocumentStatus.UPLOADED, DocumentStatus.EXTRACTING,
+                DocumentStatus.TOKENIZING, DocumentStatus.EXTRACTED);
+        assertThat(first.sizeBytes()).isEqualTo(pdf.length);
+
+        DocumentResponse done = awaitFinal(ADMIN, ADMIN_PASSWORD, first.id().toString());
+        assertThat(done.status()).isEqualTo(DocumentStatus.EXTRACTED);
+        assertThat(done.mediaType()).isEqualTo("application/pdf");
+        assertThat(done.pageCount()).isEqualTo(3);
+        assertThat(done.tokenCount()).isPositive();
+        assertThat(done.message()).isNull();
+
+        String text = get(ADMIN, ADMIN_PASSWORD, "/api/documents/" + first.id() + "/text").expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(text).contains("[Page 1]", "[Page 2]", "[Page 3]", "This is page 3 of the report.");
+
+        DocumentResponse again = upload(ADMIN, ADMIN_PASSWORD, "copy of report.pdf", pdf, HttpStatus.OK);
+        assertThat(again.id()).isEqualTo(first.id());
+        assertThat(again.filename()).isEqualTo("report.pdf");
+        List<DocumentResponse> mine = list(ADMIN, ADMIN_PASSWORD);
+        assertThat(mine).filteredOn(d -> d.sha256().equals(first.sha256())).hasSize(1);
+        assertThat(DOCUMENTS_DATA_DIR.resolve("documents").resolve(first.sha256())).exists().hasBinaryContent(pdf);
+    }
+
+    @Test
+    void eventsStreamStartsWithTheCurrentStatusAndEndsAtTheFinalOne() throws Exception {
+        DocumentResponse uploaded = upload(ADMIN, ADMIN_PASSWORD, "events.pdf", Fixtures.pdf(2), HttpStatus.CREATED);
+        List<DocumentEvent> events = client.get().uri("/api/documents/" + uploaded.id() + "/events")
+                .headers(h -> h.setBasicAuth(ADMIN, ADMIN_PASSWORD)).accept(MediaType.TEXT_EVENT_STREAM)
+                .exchange().expectStatus().isOk()
+                .returnResult(DocumentEvent.class).getResponseBody()
+                .collectList().block(Duration.ofSeconds(60));
+        assertThat(events).isNotEmpty();
+        assertThat(events.getLast().status()).isEqualTo(DocumentStatus.EXTRACTED);
+        assertThat(events).map(DocumentEvent::status).isSorted();
+        assertThat(events.getLast().tokenCount()).isPositive();
+
+        // After the end, a new listener gets the final status at once and the stream completes.
+        List<DocumentEvent> later = client.get().uri("/api/documents/" + uploaded.id() + "/events")
+                .headers(h -> h.setBasicAuth(ADMIN, ADMIN_PASSWORD)).accept(MediaType.TEXT_EVENT_STREAM)
+                .exchange().returnResult(DocumentEvent.class).getResponseBody()
+                .collectList().block(Duration.ofSeconds(10));
+        assertThat(later).singleElement().extracting(DocumentEvent::status).isEqualTo(DocumentStatus.EXTRACTED);
+    }
+
+    @Test
+    void textTooLongForTheContextIsKeptAndSaysByHowMuch() throws Exception {
+        String words = "The committee reviewed every threshold and recorded its reasons in detail. ".repeat(200);
+        DocumentResponse uploaded = upload(ADMIN, ADMIN_PASSWORD, "minutes.txt",
+                words.getBytes(StandardCharsets.UTF_8), HttpStatus.CREATED);
+        DocumentResponse done = awaitFinal(ADMIN, ADMIN_PASSWORD, uploaded.id().toString());
+
+        assertThat(done.status()).isEqualTo(DocumentStatus.TOO_LONG);
+        assertThat(done.tokenCount()).isGreaterThan(1024);
+        String tokens = String.format(java.util.Locale.ROOT, "%,d", done.tokenCount());
+        assertThat(done.message()).contains("the document is " + tokens + " tokens", "context holds 1,024",
+                "64 tokens kept for the answer", "tokens over", "Nothing was cut");
+        String text = get(ADMIN, ADMIN_PASSWORD, "/api/documents/" + uploaded.id() + "/text").expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(text).isEqualTo(words.strip());
+    }
+
+    @Test
+    void uploadOverTheLimitIsRefusedWith413AndNothingIsKept() {
+        byte[] big = new byte[2 * 1024 * 1024];
+        java.util.Arrays.fill(big, (byte) 'a');
+        var result = uploadRaw(ADMIN, ADMIN_PASSWORD, "huge.txt", big)
+                .expectStatus().isEqualTo(HttpStatus.CONTENT_TOO_LARGE)
+                .expectBody(Map.class).returnResult().getResponseBody();
+        assertThat(result).containsEntry("error", "TOO_LARGE");
+        assertThat((String) result.get("message")).contains("1 MB", "lectern.documents.max-upload");
+        assertThat(DOCUMENTS_DATA_DIR.resolve("documents/incoming")).isEmptyDirectory();
+        assertHealthy();
+    }
+
+    @Test
+    void emptyUploadIsRefusedWithAMessage() {
+        var result = uploadRaw(ADMIN, ADMIN_PASSWORD, "nothing.pdf", new byte[0])
+                .expectStatus().isBadRequest()
+                .expectBody(Map.class).returnResult().getResponseBody();
+        assertThat(result).containsEntry("error", "EMPTY_FILE");
+        assertThat((String) result.get("message")).contains("nothing.pdf", "empty");
+    }
+
+    @Test
+    void encryptedAndImageOnlyPdfsFailWithTheirReasonsAndTheAppStaysHealthy() throws Exception {
+        DocumentResponse locked = upload(ADMIN, ADMIN_PASSWORD, "locked.pdf", Fixtures.encryptedPdf("user"),
+                HttpStatus.CREATED);
+        DocumentResponse scanned = upload(ADMIN, ADMIN_PASSWORD, "scan.pdf", Fixtures.imageOnlyPdf(), HttpStatus.CREATED);
+
+        DocumentResponse lockedDone = awaitFinal(ADMIN, ADMIN_PASSWORD, locked.id().toString());
+        assertThat(lockedDone.status()).isEqualTo(DocumentStatus.FAILED);
+        assertThat(lockedDone.message()).contains("password-protected");
+        DocumentResponse scannedDone = awaitFinal(ADMIN, ADMIN_PASSWORD, scanned.id().toString());
+        assertThat(scannedDone.status()).isEqualTo(DocumentStatus.FAILED);
+        assertThat(scannedDone.message()).contains("No text found", "OCR");
+
+        get(ADMIN, ADMIN_PASSWORD, "/api/documents/" + locked.id() + "/text")
+                .expectStatus().isEqualTo(HttpStatus.CONFLICT)
+                .expectBody().jsonPath("$.error").isEqualTo("NO_TEXT");
+        assertHealthy();
+    }
+
+    @Test
+    void hostileFilenameIsStoredAndShownHarmlessly() throws Exception {
+        byte[] text = "A harmless note.".getBytes(StandardCharsets.UTF_8);
+        DocumentResponse uploaded = upload(ADMIN, ADMIN_PASSWORD, "../../etc/passwd<script>\u202Etxt.exe", text,
+                HttpStatus.CREATED);
+        assertThat(uploaded.filename()).isEqualTo("passwd<script>txt.exe");
+        try (Stream<Path> stored = Files.list(DOCUMENTS_DATA_DIR.resolve("documents"))) {
+            assertThat(stored.map(p -> p.getFileName().toString()))
+                    .allMatch(name -> name.equals("incoming") || name.matches("[0-9a-f]{64}"));
+        }
+        assertThat(Path.of("target/etc")).doesNotExist();
+        String json = get(ADMIN, ADMIN_PASSWORD, "/api/documents/" + uploaded.id()).expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(json).contains("\"filename\":\"passwd<script>txt.exe\"");
+    }
+
+    @Test
+    void othersDocumentsAreInvisibleAndDeleteKeepsAFileSomeoneElseStillUses() throws Exception {
+        byte[] shared = "Both of us uploaded this memo.".getBytes(StandardCharsets.UTF_8);
+        DocumentResponse mine = upload(ADMIN, ADMIN_PASSWORD, "memo.txt", shared, HttpStatus.CREATED);
+        DocumentResponse bobs = upload(BOB, BOB_PASSWORD, "memo.txt", shared, HttpStatus.CREATED);
+        assertThat(bobs.id()).isNotEqualTo(mine.id());
+        Path stored = DOCUMENTS_DATA_DIR.resolve("documents").resolve(mine.sha256());
+
+        for (String path : List.of("", "/text", "/events")) {
+            get(BOB, BOB_PASSWORD, "/api/documents/" + mine.id() + path).expectStatus().isNotFound();
+        }
+        client.delete().uri("/api/documents/" + mine.id()).headers(h -> h.setBasicAuth(BOB, BOB_PASSWORD))
+                .exchange().expectStatus().isNotFound()
+                .expectBody().jsonPath("$.error").isEqualTo("NOT_FOUND");
+        assertThat(list(BOB, BOB_PASSWORD)).extracting(DocumentResponse::id).doesNotContain(mine.id());
+
+        awaitFinal(ADMIN, ADMIN_PASSWORD, mine.id().toString());
+        client.delete().uri("/api/documents/" + mine.id()).headers(h -> h.setBasicAuth(ADMIN, ADMIN_PASSWORD))
+                .exchange().expectStatus().isNoContent();
+        get(ADMIN, ADMIN_PASSWORD, "/api/documents/" + mine.id()).expectStatus().isNotFound();
+        assertThat(stored).exists();
+
+        awaitFinal(BOB, BOB_PASSWORD, bobs.id().toString());
+        client.delete().uri("/api/documents/" + bobs.id()).headers(h -> h.setBasicAuth(BOB, BOB_PASSWORD))
+                .exchange().expectStatus().isNoContent();
+        assertThat(stored).doesNotExist();
+    }
+
+    @Test
+    void uploadWithoutAFileFieldSaysWhatToSend() {
+        MultipartBodyBuilder body = new MultipartBodyBuilder();
+        body.part("note", "no file here");
+        client.post().uri("/api/documents").headers(h -> h.setBasicAuth(ADMIN, ADMIN_PASSWORD))
+                .body(BodyInserters.fromMultipartData(body.build())).exchange()
+                .expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.error").isEqualTo("MISSING_FILE");
+    }
+
+    private DocumentResponse upload(String user, String password, String filename, byte[] bytes, HttpStatus expected) {
+        return uploadRaw(user, password, filename, bytes).expectStatus().isEqualTo(expected)
+                .expectBody(DocumentResponse.class).returnResult().getResponseBody();
+    }
+
+    private WebTestClient.ResponseSpec uploadRaw(String user, String password, String filename, byte[] bytes) {
+        MultipartBodyBuilder body = new MultipartBodyBuilder();
+        body.part("file", new ByteArrayResource(bytes) {
+            @Override
+            public String getFilename() {
+                return filename;
+            }
+        }).contentType(MediaType.APPLICATION_OCTET_STREAM);
+        return client.post().uri("/api/documents").headers(h -> h.setBasicAuth(user, password))
+                .body(BodyInserters.fromMultipartData(body.build())).exchange();
+    }
+
+    private WebTestClient.ResponseSpec get(String user, String password, String path) {
+        return client.get().uri(path).headers(h -> h.setBasicAuth(user, password)).exchange();
+    }
+
+    private List<DocumentResponse> list(String user, String password) {
+        return get(user, password, "/api/documents").expectStatus().isOk()
+                .expectBodyList(DocumentResponse.class).returnResult().getResponseBody();
+    }
+
+    private DocumentResponse awaitFinal(String user, String password, String id) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            DocumentResponse now = get(user, password, "/api/documents/" + id).expectStatus().isOk()
+                    .expectBody(DocumentResponse.class).returnResult().getResponseBody();
+            if (now.status().isFinal() || System.nanoTime() > deadline) {
+                return now;
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private void assertHealthy() {
+        client.get().uri("/actuator/health").exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("UP");
+    }
+}

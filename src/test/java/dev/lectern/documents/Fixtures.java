@@ -1,0 +1,145 @@
+package dev.lectern.documents;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.util.List;
+
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.PDPageContentStream;
+import org.apache.pdfbox.pdmodel.encryption.AccessPermission;
+import org.apache.pdfbox.pdmodel.encryption.StandardProtectionPolicy;
+import org.apache.pdfbox.pdmodel.font.PDType1Font;
+import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
+import org.apache.pdfbox.pdmodel.graphics.image.LosslessFactory;
+import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
+import org.apache.poi.xssf.usermodel.XSSFRow;
+import org.apache.poi.xssf.usermodel.XSSFSheet;
+import org.apache.poi.xssf.usermodel.XSSFWorkbook;
+import org.apache.poi.xwpf.usermodel.XWPFDocument;
+import org.apache.poi.xwpf.usermodel.XWPFTable;
+
+/** Test documents generated on the spot with PDFBox and POI (which Tika brings), so no test needs a file. */
+final class Fixtures {
+
+    static final List<List<String>> TABLE = List.of(
+            List.of("Pollutant", "Air (kg/year)", "Water | land"),
+            List.of("Methane", "100 000", "-"),
+            List.of("Mercury", "10", "1"));
+
+    private Fixtures() {
+    }
+
+    /** One line of text per page: "This is page N of the report." */
+    static byte[] pdf(int pages) throws IOException {
+        try (PDDocument document = new PDDocument()) {
+            for (int page = 1; page <= pages; page++) {
+                addTextPage(document, "This is page " + page + " of the report.");
+            }
+            return save(document);
+        }
+    }
+
+    static byte[] encryptedPdf(String userPassword) throws IOException {
+        try (PDDocument document = new PDDocument()) {
+            addTextPage(document, "Secret text.");
+            StandardProtectionPolicy policy = new StandardProtectionPolicy("owner-" + userPassword, userPassword,
+                    new AccessPermission());
+            policy.setEncryptionKeyLength(256);
+            document.protect(policy);
+            return save(document);
+        }
+    }
+
+    /** A page that holds only a picture of text, as a scanner makes it. */
+    static byte[] imageOnlyPdf() throws IOException {
+        try (PDDocument document = new PDDocument()) {
+            PDPage page = new PDPage();
+            document.addPage(page);
+            BufferedImage image = new BufferedImage(200, 60, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = image.createGraphics();
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, 200, 60);
+            g.setColor(Color.BLACK);
+            g.drawString("Happy New Year", 20, 30);
+            g.dispose();
+            PDImageXObject picture = LosslessFactory.createFromImage(document, image);
+            try (PDPageContentStream content = new PDPageContentStream(document, page)) {
+                content.drawImage(picture, 100, 500);
+            }
+            return save(document);
+        }
+    }
+
+    static byte[] docxWithTable() throws IOException {
+        try (XWPFDocument document = new XWPFDocument()) {
+            document.createParagraph().createRun().setText("Thresholds by medium.");
+            XWPFTable table = document.createTable(TABLE.size(), TABLE.getFirst().size());
+            for (int r = 0; r < TABLE.size(); r++) {
+                for (int c = 0; c < TABLE.get(r).size(); c++) {
+                    table.getRow(r).getCell(c).setText(TABLE.get(r).get(c));
+                }
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            document.write(out);
+            return out.toByteArray();
+        }
+    }
+
+    static byte[] xlsxWithTable() throws IOException {
+        try (XSSFWorkbook workbook = new XSSFWorkbook()) {
+            XSSFSheet sheet = workbook.createSheet("Thresholds");
+            for (int r = 0; r < TABLE.size(); r++) {
+                XSSFRow row = sheet.createRow(r);
+                for (int c = 0; c < TABLE.get(r).size(); c++) {
+                    row.createCell(c).setCellValue(TABLE.get(r).get(c));
+                }
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            workbook.write(out);
+            return out.toByteArray();
+        }
+    }
+
+    static String htmlWithTable() {
+        StringBuilder html = new StringBuilder("""
+                <!DOCTYPE html><html><head><title>Thresholds</title><style>td { color: red }</style></head>
+                <body><h1>E-PRTR thresholds</h1><p>Reported per
+                medium.</p><ul><li>first point</li><li>second point</li></ul><table>""");
+        for (int r = 0; r < TABLE.size(); r++) {
+            html.append("<tr>");
+            for (String cell : TABLE.get(r)) {
+                String tag = r == 0 ? "th" : "td";
+                html.append('<').append(tag).append('>').append(cell.replace("&", "&amp;")).append("</").append(tag).append('>');
+            }
+            html.append("</tr>");
+        }
+        return html.append("</table><script>var hidden = 1;</script></body></html>").toString();
+    }
+
+    static byte[] encode(String text, String charset) {
+        return text.getBytes(Charset.forName(charset));
+    }
+
+    private static void addTextPage(PDDocument document, String text) throws IOException {
+        PDPage page = new PDPage();
+        document.addPage(page);
+        try (PDPageContentStream content = new PDPageContentStream(document, page)) {
+            content.beginText();
+            content.setFont(new PDType1Font(Standard14Fonts.FontName.HELVETICA), 12);
+            content.newLineAtOffset(72, 700);
+            content.showText(text);
+            content.endText();
+        }
+    }
+
+    private static byte[] save(PDDocument document) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        document.save(out);
+        return out.toByteArray();
+    }
+}
