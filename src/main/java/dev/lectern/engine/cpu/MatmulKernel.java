@@ -11,6 +11,13 @@ import dev.lectern.engine.tensor.WeightTensor;
 interface MatmulKernel {
 
     /**
+     * Input rows a kernel multiplies together against its share of weight rows: 16 rows of 3072 floats
+     * (192 KiB) stay in L2, where a whole prefill chunk (512 KiB to 6 MiB) would be re-read from memory
+     * for every output row.
+     */
+    int ROW_BLOCK = 16;
+
+    /**
      * {@code output[r * weight.rows() + o] = Σ_c weight[o][c] · input[r * columns + c]} for every input row r
      * and the output rows {@code firstOutput <= o < endOutput}. {@code subBlockSums} holds, for kernels
      * that {@link #usesSubBlockSums}, the sum of every 32 consecutive inputs of every row (row r's sums

@@ -35,14 +35,18 @@ final class Q4_0Matmul implements MatmulKernel {
         int columns = weight.columns();
         int outputs = weight.rows();
         int blocks = columns / BLOCK;
-        for (int o = firstOutput; o < endOutput; o++) {
-            long row = o * rowBytes;
-            int r = 0;
-            for (; r + 4 <= rows; r += 4) {
-                tile4(data, row, blocks, input, r * columns, columns, output, r * outputs + o, outputs);
-            }
-            for (; r < rows; r++) {
-                output[r * outputs + o] = dot(data, row, blocks, input, r * columns);
+        // Input rows in blocks: a block's activations stay in L2 while this share of weight rows streams by.
+        for (int first = 0; first < rows; first += ROW_BLOCK) {
+            int last = Math.min(rows, first + ROW_BLOCK);
+            for (int o = firstOutput; o < endOutput; o++) {
+                long row = o * rowBytes;
+                int r = first;
+                for (; r + 4 <= last; r += 4) {
+                    tile4(data, row, blocks, input, r * columns, columns, output, r * outputs + o, outputs);
+                }
+                for (; r < last; r++) {
+                    output[r * outputs + o] = dot(data, row, blocks, input, r * columns);
+                }
             }
         }
     }

@@ -44,15 +44,19 @@ final class Q4_KMatmul implements MatmulKernel {
         int outputs = weight.rows();
         int blocks = columns / BLOCK;
         int sumsPerRow = columns / 32;
-        for (int o = firstOutput; o < endOutput; o++) {
-            long row = o * rowBytes;
-            int r = 0;
-            for (; r + 4 <= rows; r += 4) {
-                tile4(data, row, blocks, input, r * columns, columns, subBlockSums, r * sumsPerRow, sumsPerRow,
-                        output, r * outputs + o, outputs);
-            }
-            for (; r < rows; r++) {
-                output[r * outputs + o] = dot(data, row, blocks, input, r * columns, subBlockSums, r * sumsPerRow);
+        // Input rows in blocks: a block's activations stay in L2 while this share of weight rows streams by.
+        for (int first = 0; first < rows; first += ROW_BLOCK) {
+            int last = Math.min(rows, first + ROW_BLOCK);
+            for (int o = firstOutput; o < endOutput; o++) {
+                long row = o * rowBytes;
+                int r = first;
+                for (; r + 4 <= last; r += 4) {
+                    tile4(data, row, blocks, input, r * columns, columns, subBlockSums, r * sumsPerRow, sumsPerRow,
+                            output, r * outputs + o, outputs);
+                }
+                for (; r < last; r++) {
+                    output[r * outputs + o] = dot(data, row, blocks, input, r * columns, subBlockSums, r * sumsPerRow);
+                }
             }
         }
     }
