@@ -1,0 +1,180 @@
+package dev.lectern.engine.cpu;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+
+import dev.lectern.engine.backend.Backend;
+import dev.lectern.engine.gguf.GgmlType;
+import dev.lectern.engine.kv.KvCache;
+import dev.lectern.engine.tensor.WeightTensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The {@link Backend} for CPUs, on the Vector API. Matrix products read each weight type's ggml blocks
+ * in place and dequantize them in registers (one kernel class per type); their output rows are split
+ * across a persistent {@link WorkerPool}, as is attention (by query row and key/value head). The cheap
+ * row operations run on the caller's thread.
+ *
+ * <p>One caller at a time (the scheduler thread): the pool, the RoPE table and the scratch buffers are
+ * shared by all calls. Close it to stop the worker threads (they are daemons, so a forgotten backend
+ * does not keep the JVM alive).
+ */
+public final class CpuBackend implements Backend, AutoCloseable {
+
+    /** Multiply-adds below which splitting a product across threads costs more than it saves. */
+    private static final long MIN_CHUNK_WORK = 1 << 15;
+    /** Chunks per thread: a few, so a thread slowed by a neighbour on a shared machine is evened out. */
+    private static final int CHUNKS_PER_THREAD = 4;
+
+    private final VectorSpecies<Float> species;
+    private final WorkerPool pool;
+    private final Map<GgmlType, MatmulKernel> matmuls = new EnumMap<>(GgmlType.class);
+    private final RowOps ops;
+    private final GroupedQueryAttention attention;
+    private final RopeTable rope = new RopeTable();
+    private float[] subBlockSums = new float[0];
+
+    /** One thread per available processor, the widest vectors the CPU has. */
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    public CpuBackend(int threads) {
+        this(threads, FloatVector.SPECIES_PREFERRED);
+    }
+
+    /**
+     * @param threads threads that run the kernels, the caller's included
+     * @param species the vector width the kernels use: 256 or 512 bits (tests run both)
+     */
+    public CpuBackend(int threads, VectorSpecies<Float> species) {
+        this.species = SpeciesBinding.checkSupported(Objects.requireNonNull(species, "species"));
+        this.pool = new WorkerPool(threads);
+        matmuls.put(GgmlType.F32, SpeciesBinding.bind(F32Matmul.class, MatmulKernel.class, species));
+        matmuls.put(GgmlType.F16, SpeciesBinding.bind(F16Matmul.class, MatmulKernel.class, species));
+        matmuls.put(GgmlType.BF16, SpeciesBinding.bind(BF16Matmul.class, MatmulKernel.class, species));
+        matmuls.put(GgmlType.Q8_0, SpeciesBinding.bind(Q8_0Matmul.class, MatmulKernel.class, species));
+        matmuls.put(GgmlType.Q4_0, SpeciesBinding.bind(Q4_0Matmul.class, MatmulKernel.class, species));
+        matmuls.put(GgmlType.Q4_K, SpeciesBinding.bind(Q4_KMatmul.class, MatmulKernel.class, species));
+        matmuls.put(GgmlType.Q5_K, SpeciesBinding.bind(Q5_KMatmul.class, MatmulKernel.class, species));
+        matmuls.put(GgmlType.Q6_K, SpeciesBinding.bind(Q6_KMatmul.class, MatmulKernel.class, species));
+        this.ops = SpeciesBinding.bind(VectorRowOps.class, RowOps.class, species);
+        this.attention = new GroupedQueryAttention(ops, pool);
+    }
+
+    @Override
+    public String name() {
+        return "cpu-" + species.vectorBitSize() + "bit-" + pool.threads() + "t";
+    }
+
+    public int threads() {
+        return pool.threads();
+    }
+
+    public VectorSpecies<Float> species() {
+        return species;
+    }
+
+    @Override
+    public void matmul(WeightTensor weight, float[] input, int rows, float[] output) {
+        int columns = weight.columns();
+        int outputs = weight.rows();
+        Objects.checkFromIndexSize(0, Math.multiplyExact(rows, columns), input.length);
+        Objects.checkFromIndexSize(0, Math.multiplyExact(rows, outputs), output.length);
+        MatmulKernel kernel = matmuls.get(weight.type());
+        if (kernel == null) {
+            throw new IllegalArgumentException("CpuBackend has no matmul kernel for " + weight.type());
+        }
+        float[] sums = kernel.usesSubBlockSums() ? subBlockSums(input, rows, columns) : null;
+        long work = (long) outputs * columns * rows;
+        int chunks = (int) Math.clamp(work / MIN_CHUNK_WORK, 1, (long) pool.threads() * CHUNKS_PER_THREAD);
+        int perChunk = Math.ceilDiv(outputs, chunks);
+        pool.run(Math.ceilDiv(outputs, perChunk), (chunk, worker) -> kernel.multiply(weight, input, rows, sums, output,
+                chunk * perChunk, Math.min(outputs, (chunk + 1) * perChunk)));
+    }
+
+    /** The sum of every 32 consecutive inputs of every row (K-quant kernels subtract min · Σx per sub-block). */
+    private float[] subBlockSums(float[] input, int rows, int columns) {
+        int count = rows * (columns / 32);
+        if (subBlockSums.length < count) {
+            subBlockSums = new float[count];
+        }
+        for (int s = 0; s < count; s++) {
+            subBlockSums[s] = ops.sum(input, s * 32, 32);
+        }
+        return subBlockSums;
+    }
+
+    @Override
+    public void embed(WeightTensor table, int[] tokens, float[] output) {
+        // One row per token, a vanishing share of a forward pass: the tensor's own scalar dequantizer serves.
+        for (int t = 0; t < tokens.length; t++) {
+            table.dequantizeRow(tokens[t], output, t * table.columns());
+        }
+    }
+
+    @Override
+    public void rmsNorm(float[] input, int rows, int width, float[] weight, float eps, float[] output) {
+        for (int r = 0; r < rows; r++) {
+            ops.rmsNorm(input, r * width, width, weight, eps, output, r * width);
+        }
+    }
+
+    @Override
+    public void headRmsNorm(float[] x, int rows, int heads, int headDim, float[] weight, float eps) {
+        for (int h = 0; h < rows * heads; h++) {
+            ops.rmsNorm(x, h * headDim, headDim, weight, eps, x, h * headDim);
+        }
+    }
+
+    @Override
+    public void rope(float[] x, int rows, int heads, int headDim, int[] positions, float base) {
+        if (headDim % 2 != 0) {
+            throw new IllegalArgumentException("RoPE pairs the halves of a head, so the head size must be even, not "
+                    + headDim);
+        }
+        int maxPosition = 0;
+        for (int r = 0; r < rows; r++) {
+            if (positions[r] < 0) {
+                throw new IllegalArgumentException("negative position " + positions[r] + " in row " + r);
+            }
+            maxPosition = Math.max(maxPosition, positions[r]);
+        }
+        rope.ensure(base, headDim, maxPosition);
+        int half = headDim / 2;
+        for (int r = 0; r < rows; r++) {
+            int table = rope.offset(positions[r]);
+            for (int h = 0; h < heads; h++) {
+                ops.rotate(x, (r * heads + h) * headDim, half, rope.cos(), rope.sin(), table);
+            }
+        }
+    }
+
+    @Override
+    public void attention(float[] queries, int rows, int[] positions, int heads, int headDim, KvCache cache,
+                          int layer, float[] output) {
+        attention.attend(queries, rows, positions, heads, headDim, cache, layer, output);
+    }
+
+    @Override
+    public void swiglu(float[] gate, float[] up, int length, float[] output) {
+        ops.swiglu(gate, up, length, output);
+    }
+
+    @Override
+    public void add(float[] target, float[] addend, int length) {
+        ops.add(target, addend, length);
+    }
+
+    @Override
+    public void softmax(float[] x, int offset, int length) {
+        ops.softmax(x, offset, length);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,36 @@
+package dev.lectern.engine.cpu;
+
+/**
+ * The element-wise and per-row vector operations of the forward pass that are not matrix products. One
+ * species template implements them ({@link VectorRowOps}, bound by {@link SpeciesBinding}); the backend
+ * and the attention kernel call them row by row.
+ */
+interface RowOps {
+
+    /** RMSNorm of {@code in[inOffset ..+width)} times {@code weight}, into {@code out[outOffset ..)}; may be in place. */
+    void rmsNorm(float[] in, int inOffset, int width, float[] weight, float eps, float[] out, int outOffset);
+
+    /** {@code out[i] = silu(gate[i]) · up[i]} for i below length. */
+    void swiglu(float[] gate, float[] up, int length, float[] out);
+
+    /** {@code target[i] += addend[i]} for i below length. */
+    void add(float[] target, float[] addend, int length);
+
+    /** Softmax in place over {@code x[offset ..+length)}, shifted by the maximum so large values cannot overflow. */
+    void softmax(float[] x, int offset, int length);
+
+    /**
+     * NeoX rotation of one head at {@code x[at ..+2·half)}: element i pairs with i + half and both turn by
+     * the angle whose cosine and sine are {@code cos[table + i]}, {@code sin[table + i]}.
+     */
+    void rotate(float[] x, int at, int half, float[] cos, float[] sin, int table);
+
+    /** Σ a[aOffset + i] · b[bOffset + i] for i below length. */
+    float dot(float[] a, int aOffset, float[] b, int bOffset, int length);
+
+    /** {@code y[yOffset + i] += scale · x[xOffset + i]} for i below length. */
+    void addScaled(float scale, float[] x, int xOffset, float[] y, int yOffset, int length);
+
+    /** Σ x[offset + i] for i below length. */
+    float sum(float[] x, int offset, int length);
+}
