@@ -2,6 +2,7 @@ package dev.lectern.cli;
 
 import dev.lectern.engine.backend.Backend;
 import dev.lectern.engine.backend.ReferenceBackend;
+import dev.lectern.engine.cpu.CpuBackend;
 
 /** Chooses the engine backend a command runs on, by name. */
 final class Backends {
@@ -21,8 +22,12 @@ final class Backends {
 
     static Handle create(String name, Integer threads) {
         return switch (name) {
+            case "cpu" -> {
+                CpuBackend cpu = threads != null ? new CpuBackend(threads) : new CpuBackend();
+                yield new Handle(cpu, cpu);
+            }
             case "reference" -> new Handle(new ReferenceBackend(), null);
-            default -> throw new IllegalArgumentException("unknown backend '" + name + "'; choose reference");
+            default -> throw new IllegalArgumentException("unknown backend '" + name + "'; choose cpu or reference");
         };
     }
 }

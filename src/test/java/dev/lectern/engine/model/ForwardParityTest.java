@@ -7,10 +7,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.lectern.engine.backend.ReferenceBackend;
+import dev.lectern.engine.cpu.CpuBackend;
 import dev.lectern.engine.kv.KvDataType;
 import dev.lectern.engine.kv.PagedKvCache;
 import dev.lectern.testmodel.Qwen3Vocabulary;
@@ -32,37 +33,120 @@ class ForwardParityTest {
     @TempDir
     Path dir;
 
-    @Test
-    void f32LogitsAndGreedyContinuationsMatchLlamaCpp() throws Exception {
-        TestModelSpec spec = TestModelSpec.of(ShapePreset.TINY, WeightFormat.F32, 1).withOutputStd(1f);
-        Path file = TestModelGenerator.write(dir.resolve("tiny-f32.gguf"), spec,
+    /**
+     * llama.cpp's logits after 64-token prompts and its greedy continuations, against Lectern's forward
+     * pass on the Vector API backend (itself checked op by op against the scalar reference).
+     *
+     * <p>For quantized weights llama.cpp rounds the activations to the weight type's "vec_dot type" (F16,
+     * BF16, Q8_0 or Q8_K blocks) before each dot product, while Lectern multiplies with float
+     * activations, so logits differ by that rounding (measured max |Δ logprob| over llama.cpp's top 100:
+     * f32 ≤ 5e-5 tiny / 1.2e-3 small; f16 ≤ 9e-3; bf16 ≤ 7e-2; tiny q8_0/q4_0 ≤ 0.22; the 256-wide shape
+     * 0.5-1.05, its output head with std 1 amplifying each rounding of its input). The top tokens must
+     * still agree. On the tiny shape the same forward pass with llama.cpp's rounding emulated
+     * ({@link LlamaCppRoundingBackend}) agrees to ~2e-5 for most prompts: the weights of those types are
+     * read exactly as llama.cpp reads them. On the 256-wide shape emulation does not close the gap (llama.cpp
+     * takes other kernels there, e.g. repacked weights), so greedy continuations of K-quant models diverge
+     * after a few tokens and are reported, not asserted.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({
+        // shape, type, prompts, continuation, plain bound, emulated bound (0: no emulation), top-5 overlap,
+        // tokens of the greedy continuation that must equal llama.cpp's (emulated where emulation runs)
+        "tiny, f32, 5, 32, 1e-3, 0, 5, 32",
+        "tiny, f16, 5, 32, 0.03, 0.02, 4, 32",
+        "tiny, bf16, 5, 32, 0.2, 1e-3, 4, 32",
+        "tiny, q8_0, 5, 32, 0.5, 0.3, 4, 16",
+        "tiny, q4_0, 5, 32, 0.5, 1e-3, 4, 12",
+        "small, f32, 2, 16, 5e-3, 0, 5, 16",
+        "small, q8_0, 3, 16, 1.5, 0, 3, 0",
+        "small, q4_k, 3, 16, 1.5, 0, 3, 0",
+        "small, q5_k, 3, 16, 1.5, 0, 3, 0",
+        "small, q6_k, 3, 16, 1.5, 0, 3, 0",
+        "small, q4_k_m, 3, 16, 1.5, 0, 3, 0"})
+    void logitsAndGreedyContinuationsMatchLlamaCpp(String shape, String type, int promptCount, int continuation,
+                                                   double plainBound, double emulatedBound, int topFiveOverlap,
+                                                   int greedyMatch) throws Exception {
+        TestModelSpec spec = TestModelSpec.of(ShapePreset.fromCliName(shape), WeightFormat.fromCliName(type), 1)
+                .withOutputStd(1f);
+        Path file = TestModelGenerator.write(dir.resolve(spec.describe() + ".gguf"), spec,
                 Qwen3Vocabulary.load(Qwen3Vocabulary.NPM_PACKAGE_DIRECTORY), p -> { }).file();
-        try (Qwen3Model model = Qwen3Model.load(file)) {
-            List<int[]> prompts = prompts(model, 64);
-            LlamaCppLogits llama = LlamaCppLogits.compute(file, prompts, 32, dir);
-            Qwen3Forward forward = new Qwen3Forward(model, new ReferenceBackend());
-            double worst = 0;
+        try (Qwen3Model model = Qwen3Model.load(file); CpuBackend cpu = new CpuBackend(2)) {
+            List<int[]> prompts = prompts(model, 64).subList(0, promptCount);
+            LlamaCppLogits llama = LlamaCppLogits.compute(file, prompts, continuation, dir);
+            boolean emulate = emulatedBound > 0;
+            Qwen3Forward plain = new Qwen3Forward(model, cpu);
+            Qwen3Forward emulated = new Qwen3Forward(model, new LlamaCppRoundingBackend(cpu));
+            double worstPlain = 0;
+            double worstEmulated = 0;
             for (int p = 0; p < prompts.size(); p++) {
                 int[] prompt = prompts.get(p);
-                try (PagedKvCache cache = new PagedKvCache(model.config().blockCount(), model.config().kvWidth(), 256,
-                        KvDataType.F16, PagedKvCache.DEFAULT_BLOCK_SIZE)) {
-                    float[] logits = forward.forward(prompt, range(0, prompt.length), cache, new int[] {prompt.length - 1});
+                double[] theirs = llama.logprobs().get(p);
+                int[] expectedGreedy = llama.greedy().get(p);
+                try (PagedKvCache cache = cache(model)) {
+                    float[] logits = plain.forward(prompt, range(0, prompt.length), cache, last(prompt));
                     double[] ours = logSoftmax(logits);
-                    double[] theirs = llama.logprobs().get(p);
-                    int[] top = topIds(theirs, 100);
-                    double difference = 0;
-                    for (int id : top) {
-                        difference = Math.max(difference, Math.abs(ours[id] - theirs[id]));
+                    double difference = maxDifferenceOverTop(ours, theirs, 100);
+                    worstPlain = Math.max(worstPlain, difference);
+                    int overlap = overlap(topIds(ours, 5), topIds(theirs, 5));
+                    int same = sameLength(greedy(plain, cache, argmax(logits), continuation), expectedGreedy);
+                    System.out.printf("%s %s prompt %d: max |Δ logprob| %.2e, top-1 %s, top-5 overlap %d/5,"
+                            + " greedy identical for %d of %d%n", shape, type, p, difference,
+                            topIds(ours, 1)[0] == topIds(theirs, 1)[0] ? "same" : "DIFFERENT", overlap, same, continuation);
+                    assertThat(overlap).as("%s %s prompt %d: top-5 overlap with llama.cpp", shape, type, p)
+                            .isGreaterThanOrEqualTo(topFiveOverlap);
+                    if (!emulate) {
+                        assertThat(same).as("%s %s prompt %d: greedy tokens equal to llama.cpp's", shape, type, p)
+                                .isGreaterThanOrEqualTo(greedyMatch);
                     }
-                    worst = Math.max(worst, difference);
-                    System.out.printf("f32 prompt %d: max |Δ logprob| over llama.cpp's top 100 = %.2e, top-5 ours %s llama %s%n",
-                            p, difference, Arrays.toString(topIds(ours, 5)), Arrays.toString(topIds(theirs, 5)));
-                    int[] continued = greedy(forward, cache, argmax(logits), 32);
-                    assertThat(continued).as("greedy continuation of prompt %d", p).containsExactly(llama.greedy().get(p));
+                }
+                if (emulate) {
+                    try (PagedKvCache cache = cache(model)) {
+                        float[] logits = emulated.forward(prompt, range(0, prompt.length), cache, last(prompt));
+                        double difference = maxDifferenceOverTop(logSoftmax(logits), theirs, 100);
+                        worstEmulated = Math.max(worstEmulated, difference);
+                        int same = sameLength(greedy(emulated, cache, argmax(logits), continuation), expectedGreedy);
+                        System.out.printf("%s %s prompt %d with llama.cpp's rounding: max |Δ logprob| %.2e,"
+                                + " greedy identical for %d of %d%n", shape, type, p, difference, same, continuation);
+                        assertThat(same).as("%s %s prompt %d: greedy tokens equal to llama.cpp's, its rounding emulated",
+                                shape, type, p).isGreaterThanOrEqualTo(greedyMatch);
+                    }
                 }
             }
-            assertThat(worst).as("max |Δ logprob| against llama.cpp, f32").isLessThan(1e-2);
+            assertThat(worstPlain).as("max |Δ logprob|, %s %s", shape, type).isLessThan(plainBound);
+            if (emulate) {
+                assertThat(worstEmulated).as("max |Δ logprob| with llama.cpp's rounding, %s %s", shape, type)
+                        .isLessThan(emulatedBound);
+            }
         }
+    }
+
+    private static int sameLength(int[] ours, int[] theirs) {
+        int same = 0;
+        while (same < ours.length && same < theirs.length && ours[same] == theirs[same]) {
+            same++;
+        }
+        return same;
+    }
+
+    private static PagedKvCache cache(Qwen3Model model) {
+        return new PagedKvCache(model.config().blockCount(), model.config().kvWidth(), 256, KvDataType.F16,
+                PagedKvCache.DEFAULT_BLOCK_SIZE);
+    }
+
+    private static int[] last(int[] prompt) {
+        return new int[] {prompt.length - 1};
+    }
+
+    private static double maxDifferenceOverTop(double[] ours, double[] theirs, int count) {
+        double difference = 0;
+        for (int id : topIds(theirs, count)) {
+            difference = Math.max(difference, Math.abs(ours[id] - theirs[id]));
+        }
+        return difference;
+    }
+
+    private static int overlap(int[] a, int[] b) {
+        return (int) Arrays.stream(a).filter(x -> Arrays.stream(b).anyMatch(y -> y == x)).count();
     }
 
     static int[] greedy(Qwen3Forward forward, PagedKvCache cache, int first, int count) {

@@ -1,0 +1,144 @@
+package dev.lectern.engine.model;
+
+import dev.lectern.engine.backend.Backend;
+import dev.lectern.engine.kv.KvCache;
+import dev.lectern.engine.tensor.WeightTensor;
+
+/**
+ * A backend that rounds matmul inputs the way llama.cpp's CPU backend does before its dot products, and
+ * otherwise delegates. ggml multiplies a weight of type T with activations converted to T's "vec_dot
+ * type": F16 for F16, BF16 for BF16, Q8_0 blocks (32 values, one fp16 scale) for Q4_0 and Q8_0, Q8_K
+ * blocks (256 values, one float scale) for the K-quants; F32 stays F32. Lectern multiplies with float
+ * activations, which is more accurate; emulating llama.cpp's rounding in a test separates "the weights
+ * are read the same way" (tight agreement) from "llama.cpp rounds its activations" (the loose agreement
+ * of the plain backend).
+ */
+final class LlamaCppRoundingBackend implements Backend {
+
+    private final Backend inner;
+
+    LlamaCppRoundingBackend(Backend inner) {
+        this.inner = inner;
+    }
+
+    @Override
+    public String name() {
+        return inner.name() + "+llama.cpp-rounding";
+    }
+
+    @Override
+    public void matmul(WeightTensor weight, float[] input, int rows, float[] output) {
+        int columns = weight.columns();
+        float[] rounded = java.util.Arrays.copyOf(input, rows * columns);
+        switch (weight.type()) {
+            case F16 -> {
+                for (int i = 0; i < rounded.length; i++) {
+                    rounded[i] = Float.float16ToFloat(Float.floatToFloat16(rounded[i]));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < rounded.length; i++) {
+                    rounded[i] = toBf16(rounded[i]);
+                }
+            }
+            case Q8_0, Q4_0 -> {
+                for (int b = 0; b < rounded.length; b += 32) {
+                    roundQ8_0(rounded, b);
+                }
+            }
+            case Q4_K, Q5_K, Q6_K -> {
+                for (int b = 0; b < rounded.length; b += 256) {
+                    roundQ8_K(rounded, b);
+                }
+            }
+            default -> {
+            }
+        }
+        inner.matmul(weight, rounded, rows, output);
+    }
+
+    /** ggml's quantize_row_q8_0: scale max|x| / 127 kept as fp16, values rounded to the nearest step. */
+    private static void roundQ8_0(float[] x, int from) {
+        float max = 0;
+        for (int i = from; i < from + 32; i++) {
+            max = Math.max(max, Math.abs(x[i]));
+        }
+        float d = max / 127f;
+        float inverse = d != 0 ? 1f / d : 0f;
+        float stored = Float.float16ToFloat(Float.floatToFloat16(d));
+        for (int i = from; i < from + 32; i++) {
+            x[i] = Math.round(x[i] * inverse) * stored;
+        }
+    }
+
+    /** ggml's quantize_row_q8_K: scale -127 / (signed value of largest magnitude), a float; q clamped to 127. */
+    private static void roundQ8_K(float[] x, int from) {
+        float max = 0;
+        float amax = 0;
+        for (int i = from; i < from + 256; i++) {
+            if (Math.abs(x[i]) > amax) {
+                amax = Math.abs(x[i]);
+                max = x[i];
+            }
+        }
+        if (amax == 0) {
+            java.util.Arrays.fill(x, from, from + 256, 0f);
+            return;
+        }
+        float inverseScale = -127f / max;
+        for (int i = from; i < from + 256; i++) {
+            int q = Math.min(127, Math.round(inverseScale * x[i]));
+            x[i] = q / inverseScale;
+        }
+    }
+
+    private static float toBf16(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        if (Float.isNaN(value)) {
+            return value;
+        }
+        bits += 0x7FFF + ((bits >>> 16) & 1);
+        return Float.intBitsToFloat(bits & 0xFFFF0000);
+    }
+
+    @Override
+    public void embed(WeightTensor table, int[] tokens, float[] output) {
+        inner.embed(table, tokens, output);
+    }
+
+    @Override
+    public void rmsNorm(float[] input, int rows, int width, float[] weight, float eps, float[] output) {
+        inner.rmsNorm(input, rows, width, weight, eps, output);
+    }
+
+    @Override
+    public void headRmsNorm(float[] x, int rows, int heads, int headDim, float[] weight, float eps) {
+        inner.headRmsNorm(x, rows, heads, headDim, weight, eps);
+    }
+
+    @Override
+    public void rope(float[] x, int rows, int heads, int headDim, int[] positions, float base) {
+        inner.rope(x, rows, heads, headDim, positions, base);
+    }
+
+    @Override
+    public void attention(float[] queries, int rows, int[] positions, int heads, int headDim, KvCache cache, int layer,
+                          float[] output) {
+        inner.attention(queries, rows, positions, heads, headDim, cache, layer, output);
+    }
+
+    @Override
+    public void swiglu(float[] gate, float[] up, int length, float[] output) {
+        inner.swiglu(gate, up, length, output);
+    }
+
+    @Override
+    public void add(float[] target, float[] addend, int length) {
+        inner.add(target, addend, length);
+    }
+
+    @Override
+    public void softmax(float[] x, int offset, int length) {
+        inner.softmax(x, offset, length);
+    }
+}
