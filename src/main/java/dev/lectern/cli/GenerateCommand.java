@@ -96,7 +96,7 @@ final class GenerateCommand implements Callable<Integer> {
                 }
 
                 @Override
-                public void onToken(int token, String text) {
+                public void onToken(int token, String text, long elapsedNanos) {
                     out.print(text);
                 }
             };

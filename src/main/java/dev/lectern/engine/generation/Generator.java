@@ -94,7 +94,7 @@ public final class Generator {
                 reason = stop.accept(token, stop.isStopToken(token) ? "" : decoder.accept(token));
                 String text = stop.takeText();
                 shown.append(text);
-                listener.onToken(token, text);
+                listener.onToken(token, text, System.nanoTime() - start);
                 if (reason == null) {
                     logits = forward.forward(new int[] {token}, new int[] {cache.length()}, cache, new int[] {0});
                 }
@@ -102,7 +102,7 @@ public final class Generator {
             String rest = stop.takeText() + (reason == FinishReason.STOP_STRING ? "" : decoder.flush());
             if (!rest.isEmpty()) {
                 shown.append(rest);
-                listener.onToken(-1, rest);
+                listener.onToken(-1, rest, System.nanoTime() - start);
             }
             long end = System.nanoTime();
             GenerationStats stats = new GenerationStats(prompt.length, count,

@@ -54,8 +54,13 @@ class GeneratorTest {
     void greedyGenerationIsTheArgmaxOfEachStepAndStreamsItsText() {
         int[] prompt = model.tokenizer().encode("The report concludes that", true);
         List<String> pieces = new ArrayList<>();
+        List<Long> times = new ArrayList<>();
         GenerationResult result = generator.generate(prompt, SamplingParameters.greedy().withMaxTokens(12),
-                (token, text) -> pieces.add(text), new Cancellation());
+                (token, text, elapsed) -> {
+                    pieces.add(text);
+                    times.add(elapsed);
+                }, new Cancellation());
+        assertThat(times).isSorted().allMatch(t -> t > 0);
 
         assertThat(result.tokens()).containsExactly(manualGreedy(prompt, result.tokens().length));
         assertThat(String.join("", pieces)).isEqualTo(result.text());
@@ -93,7 +98,7 @@ class GeneratorTest {
         Cancellation cancellation = new Cancellation();
         int[] seen = {0};
         GenerationResult result = generator.generate(model.tokenizer().encode("Count with me:", true),
-                SamplingParameters.greedy().withMaxTokens(50), (token, text) -> {
+                SamplingParameters.greedy().withMaxTokens(50), (token, text, elapsed) -> {
                     if (++seen[0] == 3) {
                         cancellation.cancel();
                     }
@@ -124,7 +129,7 @@ class GeneratorTest {
                     }
 
                     @Override
-                    public void onToken(int token, String text) {
+                    public void onToken(int token, String text, long elapsedNanos) {
                     }
                 }, new Cancellation());
         int total = result.stats().promptTokens();
