@@ -90,6 +90,36 @@ final class Fixtures {
         }
     }
 
+    /**
+     * A valid DOCX whose document part is replaced by {@code expandedBytes} of paragraph text: deflate
+     * shrinks the repetition about a thousandfold, the shape of a zip bomb.
+     */
+    static byte[] zipBombDocx(long expandedBytes) throws IOException {
+        byte[] original = docxWithTable();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(original));
+             java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(out)) {
+            for (java.util.zip.ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
+                byte[] content = in.readAllBytes();
+                zip.putNextEntry(new java.util.zip.ZipEntry(entry.getName()));
+                if (entry.getName().equals("word/document.xml")) {
+                    String xml = new String(content, java.nio.charset.StandardCharsets.UTF_8);
+                    String head = xml.substring(0, xml.indexOf("<w:body>") + "<w:body>".length());
+                    zip.write((head + "<w:p><w:r><w:t>").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    byte[] chunk = "lectern ".repeat(8192).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                    for (long written = 0; written < expandedBytes; written += chunk.length) {
+                        zip.write(chunk);
+                    }
+                    zip.write("</w:t></w:r></w:p></w:body></w:document>".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                } else {
+                    zip.write(content);
+                }
+                zip.closeEntry();
+            }
+        }
+        return out.toByteArray();
+    }
+
     static byte[] xlsxWithTable() throws IOException {
         try (XSSFWorkbook workbook = new XSSFWorkbook()) {
             XSSFSheet sheet = workbook.createSheet("Thresholds");

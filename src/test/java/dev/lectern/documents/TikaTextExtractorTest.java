@@ -138,6 +138,22 @@ class TikaTextExtractorTest {
                 .hasMessageContaining("1,000 characters");
     }
 
+    /** 1.5 MB on disk, 150 MB of XML inside: refused while unpacking, long before it fills memory. */
+    @Test
+    void docxThatExpandsLikeAZipBombIsRefused() throws Exception {
+        byte[] bomb = Fixtures.zipBombDocx(150_000_000);
+        assertThat(bomb.length).isLessThan(2_000_000);
+        long heapBefore = usedHeap();
+        assertFails("bomb.docx", bomb, "zip bomb");
+        assertThat(usedHeap() - heapBefore).as("heap kept after refusing the bomb").isLessThan(64L << 20);
+    }
+
+    private static long usedHeap() {
+        System.gc();
+        Runtime runtime = Runtime.getRuntime();
+        return runtime.totalMemory() - runtime.freeMemory();
+    }
+
     private ExtractedDocument extract(String name, byte[] bytes) throws Exception {
         return extractor.extract(write(name, bytes), name, Duration.ofSeconds(30), page -> { });
     }
