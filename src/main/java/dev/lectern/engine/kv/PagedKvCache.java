@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.lectern.engine.gguf.GgmlType;
 import dev.lectern.engine.tensor.Q8_0Tensor;
 
 /**
@@ -18,8 +19,6 @@ public final class PagedKvCache implements KvCache, AutoCloseable {
 
     public static final int DEFAULT_BLOCK_SIZE = 64;
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED;
-    private static final int Q8_BLOCK = 32;
-    private static final int Q8_BLOCK_BYTES = 34;
 
     private final int layers;
     private final int width;
@@ -36,7 +35,7 @@ public final class PagedKvCache implements KvCache, AutoCloseable {
         if (layers < 1 || width < 1 || capacity < 1 || blockSize < 1) {
             throw new IllegalArgumentException("layers, width, capacity and block size must be positive");
         }
-        if (dataType == KvDataType.Q8_0 && width % Q8_BLOCK != 0) {
+        if (dataType == KvDataType.Q8_0 && width % GgmlType.Q8_0.blockSize() != 0) {
             throw new IllegalArgumentException("a Q8_0 KV cache stores blocks of 32 values, but a position holds "
                     + width + " (key/value heads × head size); use F16");
         }
@@ -45,7 +44,7 @@ public final class PagedKvCache implements KvCache, AutoCloseable {
         this.blockSize = blockSize;
         this.capacity = capacity;
         this.dataType = dataType;
-        this.rowBytes = dataType == KvDataType.F16 ? 2L * width : (long) width / Q8_BLOCK * Q8_BLOCK_BYTES;
+        this.rowBytes = (dataType == KvDataType.F16 ? GgmlType.F16 : GgmlType.Q8_0).rowBytes(width);
         this.layerBytes = 2 * rowBytes * blockSize;
     }
 
@@ -151,12 +150,6 @@ public final class PagedKvCache implements KvCache, AutoCloseable {
             }
             return;
         }
-        for (int b = 0; b < width / Q8_BLOCK; b++) {
-            long blockAt = at + (long) b * Q8_BLOCK_BYTES;
-            float scale = Float.float16ToFloat(block.get(F16, blockAt));
-            for (int i = 0; i < Q8_BLOCK; i++) {
-                out[outOffset + b * Q8_BLOCK + i] = scale * block.get(ValueLayout.JAVA_BYTE, blockAt + 2 + i);
-            }
-        }
+        Q8_0Tensor.dequantize(block, at, width, out, outOffset);
     }
 }

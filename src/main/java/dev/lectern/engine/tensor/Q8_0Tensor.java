@@ -20,9 +20,16 @@ public final class Q8_0Tensor extends WeightTensor {
 
     @Override
     void dequantizeRow(long rowStart, float[] out, int outOffset) {
-        MemorySegment data = data();
-        for (int b = 0; b < blocksPerRow(); b++) {
-            long block = rowStart + (long) b * BLOCK_BYTES;
+        dequantize(data(), rowStart, columns(), out, outOffset);
+    }
+
+    /**
+     * Reads {@code count} values (whole blocks) stored in this layout at {@code offset}: the inverse of
+     * {@link #quantize}, for other Q8_0 stores such as the KV cache.
+     */
+    public static void dequantize(MemorySegment data, long offset, int count, float[] out, int outOffset) {
+        for (int b = 0; b < count / BLOCK; b++) {
+            long block = offset + (long) b * BLOCK_BYTES;
             float d = LittleEndian.f16(data, block);
             int o = outOffset + b * BLOCK;
             for (int i = 0; i < BLOCK; i++) {
