@@ -1,5 +1,6 @@
 package dev.lectern.engine.cpu;
 
+import static dev.lectern.testing.ForwardSteps.argmax;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -118,13 +119,4 @@ class CpuForwardParityTest {
         return Math.sqrt(error / norm);
     }
 
-    private static int argmax(float[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) {
-                best = i;
-            }
-        }
-        return best;
-    }
 }

@@ -1,5 +1,8 @@
 package dev.lectern.engine.generation;
 
+import static dev.lectern.testing.ForwardSteps.argmax;
+import static dev.lectern.testing.ForwardSteps.greedy;
+import static dev.lectern.testing.ForwardSteps.positions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -144,10 +147,7 @@ class GeneratorTest {
         int[] tokens = model.tokenizer().encode("Batched prefill and token-by-token decoding agree, always.", true);
         int vocabulary = model.config().vocabularySize();
         Qwen3Forward forward = new Qwen3Forward(model, new ReferenceBackend());
-        int[] allRows = new int[tokens.length];
-        for (int i = 0; i < allRows.length; i++) {
-            allRows[i] = i;
-        }
+        int[] allRows = positions(0, tokens.length);
         float[] batched;
         try (PagedKvCache cache = cache()) {
             batched = forward.forward(tokens, allRows.clone(), cache, allRows);
@@ -172,30 +172,9 @@ class GeneratorTest {
     private static int[] manualGreedy(int[] prompt, int count) {
         Qwen3Forward forward = new Qwen3Forward(model, new ReferenceBackend());
         try (PagedKvCache cache = cache()) {
-            int[] positions = new int[prompt.length];
-            for (int i = 0; i < positions.length; i++) {
-                positions[i] = i;
-            }
-            float[] logits = forward.forward(prompt, positions, cache, new int[] {prompt.length - 1});
-            int[] tokens = new int[count];
-            for (int i = 0; i < count; i++) {
-                tokens[i] = argmax(logits);
-                if (i + 1 < count) {
-                    logits = forward.forward(new int[] {tokens[i]}, new int[] {cache.length()}, cache, new int[] {0});
-                }
-            }
-            return tokens;
+            float[] logits = forward.forward(prompt, positions(0, prompt.length), cache, new int[] {prompt.length - 1});
+            return greedy(forward, cache, argmax(logits), count);
         }
-    }
-
-    private static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     /** The generated ids without a final stop token, whose text is not part of the answer. */

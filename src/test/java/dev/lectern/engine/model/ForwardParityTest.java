@@ -1,5 +1,8 @@
 package dev.lectern.engine.model;
 
+import static dev.lectern.testing.ForwardSteps.argmax;
+import static dev.lectern.testing.ForwardSteps.greedy;
+import static dev.lectern.testing.ForwardSteps.positions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -83,7 +86,7 @@ class ForwardParityTest {
                 double[] theirs = llama.logprobs().get(p);
                 int[] expectedGreedy = llama.greedy().get(p);
                 try (PagedKvCache cache = cache(model)) {
-                    float[] logits = plain.forward(prompt, range(0, prompt.length), cache, last(prompt));
+                    float[] logits = plain.forward(prompt, positions(0, prompt.length), cache, last(prompt));
                     double[] ours = logSoftmax(logits);
                     double difference = maxDifferenceOverTop(ours, theirs, 100);
                     worstPlain = Math.max(worstPlain, difference);
@@ -101,7 +104,7 @@ class ForwardParityTest {
                 }
                 if (emulate) {
                     try (PagedKvCache cache = cache(model)) {
-                        float[] logits = emulated.forward(prompt, range(0, prompt.length), cache, last(prompt));
+                        float[] logits = emulated.forward(prompt, positions(0, prompt.length), cache, last(prompt));
                         double difference = maxDifferenceOverTop(logSoftmax(logits), theirs, 100);
                         worstEmulated = Math.max(worstEmulated, difference);
                         int same = sameLength(greedy(emulated, cache, argmax(logits), continuation), expectedGreedy);
@@ -149,17 +152,6 @@ class ForwardParityTest {
         return (int) Arrays.stream(a).filter(x -> Arrays.stream(b).anyMatch(y -> y == x)).count();
     }
 
-    static int[] greedy(Qwen3Forward forward, PagedKvCache cache, int first, int count) {
-        int[] tokens = new int[count];
-        tokens[0] = first;
-        for (int i = 1; i < count; i++) {
-            int position = cache.length();
-            float[] logits = forward.forward(new int[] {tokens[i - 1]}, new int[] {position}, cache, new int[] {0});
-            tokens[i] = argmax(logits);
-        }
-        return tokens;
-    }
-
     static List<int[]> prompts(Qwen3Model model, int length) {
         List<int[]> prompts = new ArrayList<>();
         for (String text : TEXTS) {
@@ -167,24 +159,6 @@ class ForwardParityTest {
             prompts.add(Arrays.copyOf(ids, length));
         }
         return prompts;
-    }
-
-    static int[] range(int from, int to) {
-        int[] values = new int[to - from];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = from + i;
-        }
-        return values;
-    }
-
-    static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) {
-            if (logits[i] > logits[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     static double[] logSoftmax(float[] logits) {
