@@ -8,7 +8,8 @@
 // 4e-5), so one-token decoding would make llama.cpp disagree with itself, not only with us.
 // usage: node llama-cpp-logits.mjs <node_modules> <model.gguf> <prompts.json> <out.json>
 // prompts.json: {"prompts": [[ids...], ...], "continuation": 32, "threads": 2}
-// out.json:     {"results": [{"logprobs": [one per vocabulary id, -1e30 for probability 0], "greedy": [ids]}]}
+// out.json:     {"results": [{"logprobs": [one per vocabulary id, -1e30 for probability 0], "greedy": [ids],
+//                             "steps": [[[id, logprob] × the 20 most likely] for each greedy token, before it was chosen]}]}
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -40,18 +41,26 @@ for (const prompt of prompts) {
     for (const [id, p] of probabilities) dense[id] = p > 0 ? Math.log(p) : -1e30;
     const tokens = [...prompt];
     const greedy = [];
-    let next = argmax(probabilities);
+    const steps = [];
+    let current = probabilities;
     for (let i = 0; i < continuation; i++) {
+        const next = argmax(current);
         greedy.push(next);
+        steps.push(mostLikely(current, 20));
         tokens.push(next);
-        if (i + 1 < continuation) next = argmax(await nextTokenProbabilities(tokens));
+        if (i + 1 < continuation) current = await nextTokenProbabilities(tokens);
     }
-    results.push({ logprobs: Array.from(dense, (v) => v ?? -1e30), greedy });
+    results.push({ logprobs: Array.from(dense, (v) => v ?? -1e30), greedy, steps });
 }
 writeFileSync(outPath, JSON.stringify({ results }));
 await context.dispose();
 await model.dispose();
 await llama.dispose();
+
+function mostLikely(probabilities, count) {
+    return [...probabilities].filter(([, p]) => p > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, count)
+        .map(([id, p]) => [id, Math.log(p)]);
+}
 
 function argmax(probabilities) {
     let best = -1, bestP = -1;

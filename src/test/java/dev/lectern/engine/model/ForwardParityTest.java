@@ -1,7 +1,6 @@
 package dev.lectern.engine.model;
 
 import static dev.lectern.testing.ForwardSteps.argmax;
-import static dev.lectern.testing.ForwardSteps.greedy;
 import static dev.lectern.testing.ForwardSteps.positions;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,6 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.lectern.engine.cpu.CpuBackend;
+import dev.lectern.engine.kv.KvCache;
 import dev.lectern.engine.kv.KvDataType;
 import dev.lectern.engine.kv.PagedKvCache;
 import dev.lectern.testmodel.Qwen3Vocabulary;
@@ -40,35 +40,47 @@ class ForwardParityTest {
      * llama.cpp's logits after 64-token prompts and its greedy continuations, against Lectern's forward
      * pass on the Vector API backend (itself checked op by op against the scalar reference).
      *
-     * <p>For quantized weights llama.cpp rounds the activations to the weight type's "vec_dot type" (F16,
-     * BF16, Q8_0 or Q8_K blocks) before each dot product, while Lectern multiplies with float
-     * activations, so logits differ by that rounding (measured max |Δ logprob| over llama.cpp's top 100:
-     * f32 ≤ 5e-5 tiny / 1.2e-3 small; f16 ≤ 9e-3; bf16 ≤ 7e-2; tiny q8_0/q4_0 ≤ 0.22; the 256-wide shape
-     * 0.5-1.05, its output head with std 1 amplifying each rounding of its input). The top tokens must
-     * still agree. On the tiny shape the same forward pass with llama.cpp's rounding emulated
+     * <p>Logits: max |Δ logprob| over llama.cpp's 100 most likely tokens, and top-5 overlap. For quantized
+     * weights llama.cpp rounds the activations to the weight type's "vec_dot type" (F16, BF16, Q8_0 or Q8_K
+     * blocks) before each dot product, while Lectern multiplies with float activations, so logits differ by
+     * that rounding. On the tiny shape the same forward pass with llama.cpp's rounding emulated
      * ({@link LlamaCppRoundingBackend}) agrees to ~2e-5 for most prompts: the weights of those types are
-     * read exactly as llama.cpp reads them. On the 256-wide shape emulation does not close the gap (llama.cpp
-     * takes other kernels there, e.g. repacked weights), so greedy continuations of K-quant models diverge
-     * after a few tokens and are reported, not asserted.
+     * read exactly as llama.cpp reads them.
+     *
+     * <p>Greedy continuations: Lectern follows llama.cpp's greedy tokens (each step fed llama.cpp's previous
+     * token) and at every step either picks the same token or one that llama.cpp itself rates within
+     * {@code margin} of its own choice: a divergence is allowed only at a near-tie. The identical prefix
+     * (the length a free-running greedy decode would share with llama.cpp) is asserted where it is stable.
+     *
+     * <p>Why the 256-wide shape gets loose bounds: its random weights make it chaotic under activation
+     * rounding. Lectern's own two backends (Vector API and scalar reference, both with llama.cpp's rounding
+     * emulated) disagree with each other by 0.37-0.54 (q8_0) and 0.62-0.80 (q4_k_m) in max |Δ logprob| on
+     * these prompts, while in f32 they agree to 1e-3: a summation order that differs by one float ulp flips
+     * an 8-bit rounding here and there, and the flips grow through the layers and the std-1 output head.
+     * llama.cpp differs from Lectern by the same amount, so no kernel on either side can do better, and an
+     * identical 16-token greedy continuation there would be luck, not correctness. The near-tie margin is
+     * the test that still fails on a wrong kernel (a wrong token is typically many logprob units away).
      */
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({
         // shape, type, prompts, continuation, plain bound, emulated bound (0: no emulation), top-5 overlap,
-        // tokens of the greedy continuation that must equal llama.cpp's (emulated where emulation runs)
-        "tiny, f32, 5, 32, 1e-3, 0, 5, 32",
-        "tiny, f16, 5, 32, 0.03, 0.02, 4, 32",
-        "tiny, bf16, 5, 32, 0.2, 1e-3, 4, 32",
-        "tiny, q8_0, 5, 32, 0.5, 0.3, 4, 16",
-        "tiny, q4_0, 5, 32, 0.5, 1e-3, 4, 12",
-        "small, f32, 2, 16, 5e-3, 0, 5, 16",
-        "small, q8_0, 3, 16, 1.5, 0, 3, 0",
-        "small, q4_k, 3, 16, 1.5, 0, 3, 0",
-        "small, q5_k, 3, 16, 1.5, 0, 3, 0",
-        "small, q6_k, 3, 16, 1.5, 0, 3, 0",
-        "small, q4_k_m, 3, 16, 1.5, 0, 3, 0"})
+        // greedy tokens identical to llama.cpp's (emulated where emulation runs), steps with the same choice
+        // on llama.cpp's path, near-tie margin. Measured (this machine, node-llama-cpp 3.21.1): margins ≤ 0.12
+        // tiny, ≤ 0.40 small; same choice at ≥ 30 of 32 steps tiny, ≥ 14 of 16 small.
+        "tiny, f32, 5, 32, 1e-3, 0, 5, 32, 32, 1e-3",
+        "tiny, f16, 5, 32, 0.03, 0.02, 4, 32, 31, 0.05",
+        "tiny, bf16, 5, 32, 0.2, 1e-3, 4, 32, 30, 0.1",
+        "tiny, q8_0, 5, 32, 0.5, 0.3, 4, 16, 29, 0.3",
+        "tiny, q4_0, 5, 32, 0.5, 1e-3, 4, 12, 29, 0.3",
+        "small, f32, 2, 16, 5e-3, 0, 5, 16, 16, 5e-3",
+        "small, q8_0, 3, 16, 1.5, 0, 3, 0, 13, 1.0",
+        "small, q4_k, 3, 16, 1.5, 0, 3, 0, 13, 1.0",
+        "small, q5_k, 3, 16, 1.5, 0, 3, 0, 13, 1.0",
+        "small, q6_k, 3, 16, 1.5, 0, 3, 0, 13, 1.0",
+        "small, q4_k_m, 3, 16, 1.5, 0, 3, 0, 13, 1.0"})
     void logitsAndGreedyContinuationsMatchLlamaCpp(String shape, String type, int promptCount, int continuation,
                                                    double plainBound, double emulatedBound, int topFiveOverlap,
-                                                   int greedyMatch) throws Exception {
+                                                   int greedyMatch, int sameChoices, double margin) throws Exception {
         TestModelSpec spec = TestModelSpec.of(ShapePreset.fromCliName(shape), WeightFormat.fromCliName(type), 1)
                 .withOutputStd(1f);
         Path file = TestModelGenerator.write(dir.resolve(spec.describe() + ".gguf"), spec,
@@ -84,21 +96,27 @@ class ForwardParityTest {
             for (int p = 0; p < prompts.size(); p++) {
                 int[] prompt = prompts.get(p);
                 double[] theirs = llama.logprobs().get(p);
-                int[] expectedGreedy = llama.greedy().get(p);
+                int[] theirGreedy = llama.greedy().get(p);
+                List<LlamaCppLogits.TopLogprobs> theirSteps = llama.steps().get(p);
                 try (PagedKvCache cache = cache(model)) {
                     float[] logits = plain.forward(prompt, positions(0, prompt.length), cache, last(prompt));
                     double[] ours = logSoftmax(logits);
                     double difference = maxDifferenceOverTop(ours, theirs, 100);
                     worstPlain = Math.max(worstPlain, difference);
                     int overlap = overlap(topIds(ours, 5), topIds(theirs, 5));
-                    int same = sameLength(greedy(plain, cache, argmax(logits), continuation), expectedGreedy);
-                    System.out.printf("%s %s prompt %d: max |Δ logprob| %.2e, top-1 %s, top-5 overlap %d/5,"
-                            + " greedy identical for %d of %d%n", shape, type, p, difference,
-                            topIds(ours, 1)[0] == topIds(theirs, 1)[0] ? "same" : "DIFFERENT", overlap, same, continuation);
+                    Following following = follow(plain, cache, logits, theirGreedy, theirSteps);
+                    System.out.printf("%s %s prompt %d: max |Δ logprob| %.2e, top-1 %s, top-5 overlap %d/5, %s%n",
+                            shape, type, p, difference, topIds(ours, 1)[0] == topIds(theirs, 1)[0] ? "same" : "DIFFERENT",
+                            overlap, following);
                     assertThat(overlap).as("%s %s prompt %d: top-5 overlap with llama.cpp", shape, type, p)
                             .isGreaterThanOrEqualTo(topFiveOverlap);
+                    assertThat(following.worstMargin()).as("%s %s prompt %d: how much less likely llama.cpp finds"
+                            + " the tokens where Lectern's greedy choice differs", shape, type, p).isLessThanOrEqualTo(margin);
+                    assertThat(following.agreeing()).as("%s %s prompt %d: steps on llama.cpp's greedy path where"
+                            + " Lectern chooses the same token", shape, type, p).isGreaterThanOrEqualTo(sameChoices);
                     if (!emulate) {
-                        assertThat(same).as("%s %s prompt %d: greedy tokens equal to llama.cpp's", shape, type, p)
+                        assertThat(following.identicalPrefix())
+                                .as("%s %s prompt %d: greedy tokens equal to llama.cpp's", shape, type, p)
                                 .isGreaterThanOrEqualTo(greedyMatch);
                     }
                 }
@@ -107,11 +125,14 @@ class ForwardParityTest {
                         float[] logits = emulated.forward(prompt, positions(0, prompt.length), cache, last(prompt));
                         double difference = maxDifferenceOverTop(logSoftmax(logits), theirs, 100);
                         worstEmulated = Math.max(worstEmulated, difference);
-                        int same = sameLength(greedy(emulated, cache, argmax(logits), continuation), expectedGreedy);
-                        System.out.printf("%s %s prompt %d with llama.cpp's rounding: max |Δ logprob| %.2e,"
-                                + " greedy identical for %d of %d%n", shape, type, p, difference, same, continuation);
-                        assertThat(same).as("%s %s prompt %d: greedy tokens equal to llama.cpp's, its rounding emulated",
-                                shape, type, p).isGreaterThanOrEqualTo(greedyMatch);
+                        Following following = follow(emulated, cache, logits, theirGreedy, theirSteps);
+                        System.out.printf("%s %s prompt %d with llama.cpp's rounding: max |Δ logprob| %.2e, %s%n",
+                                shape, type, p, difference, following);
+                        assertThat(following.identicalPrefix())
+                                .as("%s %s prompt %d: greedy tokens equal to llama.cpp's, its rounding emulated",
+                                        shape, type, p).isGreaterThanOrEqualTo(greedyMatch);
+                        assertThat(following.worstMargin()).as("%s %s prompt %d: near-tie margin, rounding emulated",
+                                shape, type, p).isLessThanOrEqualTo(margin);
                     }
                 }
             }
@@ -123,12 +144,47 @@ class ForwardParityTest {
         }
     }
 
-    private static int sameLength(int[] ours, int[] theirs) {
-        int same = 0;
-        while (same < ours.length && same < theirs.length && ours[same] == theirs[same]) {
-            same++;
+    /**
+     * How Lectern's greedy choices compare along llama.cpp's greedy path. {@code identicalPrefix}: steps
+     * before the first different choice (what free-running greedy decoding would share); {@code agreeing}:
+     * steps with the same choice in all; {@code worstMargin}: at the steps that differ, the largest gap in
+     * llama.cpp's own log-probabilities between its token and Lectern's (infinite when Lectern's token is
+     * not among llama.cpp's 20 most likely).
+     */
+    record Following(int identicalPrefix, int agreeing, int steps, double worstMargin) {
+
+        @Override
+        public String toString() {
+            return String.format("greedy identical for %d of %d, same choice at %d of %d steps on llama.cpp's path,"
+                    + " worst near-tie margin %.2e", identicalPrefix, steps, agreeing, steps, worstMargin);
         }
-        return same;
+    }
+
+    /** Feeds llama.cpp's greedy tokens one at a time after the prompt and compares each argmax with them. */
+    private static Following follow(Qwen3Forward forward, KvCache cache, float[] promptLogits, int[] theirTokens,
+                                     List<LlamaCppLogits.TopLogprobs> theirSteps) {
+        float[] logits = promptLogits;
+        int identicalPrefix = -1;
+        int agreeing = 0;
+        double worstMargin = 0;
+        for (int i = 0; i < theirTokens.length; i++) {
+            int ours = argmax(logits);
+            if (ours == theirTokens[i]) {
+                agreeing++;
+            } else {
+                if (identicalPrefix < 0) {
+                    identicalPrefix = i;
+                }
+                LlamaCppLogits.TopLogprobs step = theirSteps.get(i);
+                double gap = step.of(theirTokens[i]) - step.of(ours);
+                worstMargin = Double.isNaN(gap) ? Double.POSITIVE_INFINITY : Math.max(worstMargin, gap);
+            }
+            if (i + 1 < theirTokens.length) {
+                logits = forward.forward(new int[] {theirTokens[i]}, new int[] {cache.length()}, cache, new int[] {0});
+            }
+        }
+        return new Following(identicalPrefix < 0 ? theirTokens.length : identicalPrefix, agreeing, theirTokens.length,
+                worstMargin);
     }
 
     private static PagedKvCache cache(Qwen3Model model) {

@@ -27,6 +27,11 @@ final class LlamaCppRoundingBackend implements Backend {
     }
 
     @Override
+    public void prepare(WeightTensor weight) {
+        inner.prepare(weight);
+    }
+
+    @Override
     public void matmul(WeightTensor weight, float[] input, int rows, float[] output) {
         int columns = weight.columns();
         float[] rounded = java.util.Arrays.copyOf(input, rows * columns);
@@ -57,21 +62,26 @@ final class LlamaCppRoundingBackend implements Backend {
         inner.matmul(weight, rounded, rows, output);
     }
 
-    /** ggml's quantize_row_q8_0: scale max|x| / 127 kept as fp16, values rounded to the nearest step. */
+    /**
+     * ggml's x86 quantize_row_q8_0 (the AVX path, not the scalar reference): scale max|x| / 127 kept as
+     * fp16, values multiplied by 127 / max|x| and rounded to the nearest integer, ties to even.
+     */
     private static void roundQ8_0(float[] x, int from) {
         float max = 0;
         for (int i = from; i < from + 32; i++) {
             max = Math.max(max, Math.abs(x[i]));
         }
-        float d = max / 127f;
-        float inverse = d != 0 ? 1f / d : 0f;
-        float stored = Float.float16ToFloat(Float.floatToFloat16(d));
+        float multiplier = max != 0 ? 127f / max : 0f;
+        float stored = Float.float16ToFloat(Float.floatToFloat16(max / 127f));
         for (int i = from; i < from + 32; i++) {
-            x[i] = Math.round(x[i] * inverse) * stored;
+            x[i] = (float) Math.rint(x[i] * multiplier) * stored;
         }
     }
 
-    /** ggml's quantize_row_q8_K: scale -127 / (signed value of largest magnitude), a float; q clamped to 127. */
+    /**
+     * ggml's quantize_row_q8_K: inverse scale -127 / (signed value of largest magnitude), q rounded to the
+     * nearest integer (ties to even) and clamped to 127, scale stored as a float.
+     */
     private static void roundQ8_K(float[] x, int from) {
         float max = 0;
         float amax = 0;
@@ -86,9 +96,10 @@ final class LlamaCppRoundingBackend implements Backend {
             return;
         }
         float inverseScale = -127f / max;
+        float scale = 1f / inverseScale;
         for (int i = from; i < from + 256; i++) {
-            int q = Math.min(127, Math.round(inverseScale * x[i]));
-            x[i] = q / inverseScale;
+            float q = Math.min(127f, (float) Math.rint(inverseScale * x[i]));
+            x[i] = q * scale;
         }
     }
 
