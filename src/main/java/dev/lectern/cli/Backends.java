@@ -24,6 +24,7 @@ final class Backends {
         return switch (name) {
             case "cpu" -> {
                 CpuBackend cpu = threads != null ? new CpuBackend(threads) : new CpuBackend();
+                cpu.warmUp();
                 yield new Handle(cpu, cpu);
             }
             case "reference" -> new Handle(new ReferenceBackend(), null);

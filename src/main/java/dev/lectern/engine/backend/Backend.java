@@ -18,6 +18,14 @@ public interface Backend {
     String name();
 
     /**
+     * Lets the backend convert {@code weight} once, before its first {@link #matmul}, into the layout its
+     * kernels read fastest (a forward pass calls this for every matrix when it is created). Calling it again
+     * for the same tensor does nothing. The default reads weights in place.
+     */
+    default void prepare(WeightTensor weight) {
+    }
+
+    /**
      * {@code output[r][o] = Σ_c weight[o][c] · input[r][c]} for every input row r: the product of a batch of
      * activations with a weight matrix stored as {@code weight.rows()} output rows of {@code weight.columns()}.
      */

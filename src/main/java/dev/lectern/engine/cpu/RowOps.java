@@ -33,4 +33,20 @@ interface RowOps {
 
     /** Σ x[offset + i] for i below length. */
     float sum(float[] x, int offset, int length);
+
+    /**
+     * Attention scores: {@code out[j] = scale · Σ_i q[qOffset + i] · keys[j · length + i]} for j below count
+     * (keys: count rows of length values, one per position).
+     */
+    void scores(float[] q, int qOffset, float[] keys, int count, int length, float scale, float[] out);
+
+    /** {@code x[j] = e^(x[j] - shift)} for j below count; returns their sum. */
+    float expShifted(float[] x, int count, float shift);
+
+    /**
+     * {@code acc[accOffset + i] = decay · acc[accOffset + i] + Σ_j weights[j] · values[j · length + i]} for i
+     * below length, j below count: one step of attention's running weighted sum of values.
+     */
+    void accumulateWeighted(float[] acc, int accOffset, float decay, float[] weights, int count, float[] values,
+                            int length);
 }

@@ -168,4 +168,95 @@ final class VectorRowOps implements RowOps {
         }
         return sum;
     }
+
+    @Override
+    public void scores(float[] q, int qOffset, float[] keys, int count, int length, float scale, float[] out) {
+        int bound = F.loopBound(length);
+        int j = 0;
+        // Four positions at a time: each query vector loaded once feeds four independent chains.
+        for (; j + 4 <= count; j += 4) {
+            int k0 = j * length;
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            int i = 0;
+            for (; i < bound; i += L) {
+                FloatVector v = FloatVector.fromArray(F, q, qOffset + i);
+                a0 = v.fma(FloatVector.fromArray(F, keys, k0 + i), a0);
+                a1 = v.fma(FloatVector.fromArray(F, keys, k0 + length + i), a1);
+                a2 = v.fma(FloatVector.fromArray(F, keys, k0 + 2 * length + i), a2);
+                a3 = v.fma(FloatVector.fromArray(F, keys, k0 + 3 * length + i), a3);
+            }
+            float s0 = a0.reduceLanes(ADD), s1 = a1.reduceLanes(ADD), s2 = a2.reduceLanes(ADD), s3 = a3.reduceLanes(ADD);
+            for (; i < length; i++) {
+                float x = q[qOffset + i];
+                s0 += x * keys[k0 + i];
+                s1 += x * keys[k0 + length + i];
+                s2 += x * keys[k0 + 2 * length + i];
+                s3 += x * keys[k0 + 3 * length + i];
+            }
+            out[j] = s0 * scale;
+            out[j + 1] = s1 * scale;
+            out[j + 2] = s2 * scale;
+            out[j + 3] = s3 * scale;
+        }
+        for (; j < count; j++) {
+            out[j] = dot(q, qOffset, keys, j * length, length) * scale;
+        }
+    }
+
+    @Override
+    public float expShifted(float[] x, int count, float shift) {
+        int bound = F.loopBound(count);
+        FloatVector sums = FloatVector.zero(F);
+        int j = 0;
+        for (; j < bound; j += L) {
+            FloatVector e = FloatVector.fromArray(F, x, j).sub(shift).lanewise(EXP);
+            e.intoArray(x, j);
+            sums = sums.add(e);
+        }
+        float sum = sums.reduceLanes(ADD);
+        for (; j < count; j++) {
+            float e = (float) Math.exp(x[j] - shift);
+            x[j] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    @Override
+    public void accumulateWeighted(float[] acc, int accOffset, float decay, float[] weights, int count, float[] values,
+                                   int length) {
+        int i = 0;
+        // Four vectors of the running sum stay in registers while every position's values stream by.
+        for (; i + 4 * L <= length; i += 4 * L) {
+            FloatVector a0 = FloatVector.fromArray(F, acc, accOffset + i).mul(decay);
+            FloatVector a1 = FloatVector.fromArray(F, acc, accOffset + i + L).mul(decay);
+            FloatVector a2 = FloatVector.fromArray(F, acc, accOffset + i + 2 * L).mul(decay);
+            FloatVector a3 = FloatVector.fromArray(F, acc, accOffset + i + 3 * L).mul(decay);
+            for (int j = 0, v = i; j < count; j++, v += length) {
+                FloatVector w = FloatVector.broadcast(F, weights[j]);
+                a0 = FloatVector.fromArray(F, values, v).fma(w, a0);
+                a1 = FloatVector.fromArray(F, values, v + L).fma(w, a1);
+                a2 = FloatVector.fromArray(F, values, v + 2 * L).fma(w, a2);
+                a3 = FloatVector.fromArray(F, values, v + 3 * L).fma(w, a3);
+            }
+            a0.intoArray(acc, accOffset + i);
+            a1.intoArray(acc, accOffset + i + L);
+            a2.intoArray(acc, accOffset + i + 2 * L);
+            a3.intoArray(acc, accOffset + i + 3 * L);
+        }
+        for (; i + L <= length; i += L) {
+            FloatVector a = FloatVector.fromArray(F, acc, accOffset + i).mul(decay);
+            for (int j = 0, v = i; j < count; j++, v += length) {
+                a = FloatVector.fromArray(F, values, v).fma(FloatVector.broadcast(F, weights[j]), a);
+            }
+            a.intoArray(acc, accOffset + i);
+        }
+        for (; i < length; i++) {
+            float a = acc[accOffset + i] * decay;
+            for (int j = 0; j < count; j++) {
+                a += weights[j] * values[j * length + i];
+            }
+            acc[accOffset + i] = a;
+        }
+    }
 }

@@ -1,5 +1,7 @@
 package dev.lectern.engine.kv;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * The keys and values of one sequence, for every layer, addressed by position. Storage is in fixed-size
  * blocks of positions ({@link #blockSize()}) so that the prefix cache can later share full blocks
@@ -36,6 +38,20 @@ public interface KvCache {
 
     /** Reads the stored value of {@code position} (all heads) into {@code out}. */
     void readValue(int layer, int position, float[] out, int outOffset);
+
+    /** How keys and values are stored: F16 halves, or Q8_0 blocks of 32 values. */
+    KvDataType dataType();
+
+    /**
+     * The stored keys of {@code layer} for positions {@code block · blockSize()} onwards: {@link #blockSize()}
+     * rows, one per position, each {@code width()} values in {@link #dataType()}'s ggml layout (F16: 2 bytes
+     * each; Q8_0: blocks of an fp16 scale and 32 signed bytes), little-endian. For kernels that read a head's
+     * slice of many positions without widening whole positions first.
+     */
+    MemorySegment keyBlock(int layer, int block);
+
+    /** The stored values of {@code layer}, laid out as {@link #keyBlock}. */
+    MemorySegment valueBlock(int layer, int block);
 
     /** Forgets positions from {@code length} on (a cancelled or rewound sequence). */
     void truncate(int length);

@@ -53,6 +53,7 @@ public final class PagedKvCache implements KvCache, AutoCloseable {
         return 2 * rowBytes * layers;
     }
 
+    @Override
     public KvDataType dataType() {
         return dataType;
     }
@@ -114,6 +115,16 @@ public final class PagedKvCache implements KvCache, AutoCloseable {
     @Override
     public void readValue(int layer, int position, float[] out, int outOffset) {
         load(blocks.get(position / blockSize), offset(layer, position, true), out, outOffset);
+    }
+
+    @Override
+    public MemorySegment keyBlock(int layer, int block) {
+        return blocks.get(block).asSlice(layer * layerBytes, rowBytes * blockSize);
+    }
+
+    @Override
+    public MemorySegment valueBlock(int layer, int block) {
+        return blocks.get(block).asSlice(layer * layerBytes + rowBytes * blockSize, rowBytes * blockSize);
     }
 
     @Override

@@ -1,7 +1,10 @@
 package dev.lectern.engine.model;
 
+import java.util.List;
+
 import dev.lectern.engine.backend.Backend;
 import dev.lectern.engine.kv.KvCache;
+import dev.lectern.engine.tensor.WeightTensor;
 
 /**
  * The Qwen3 forward pass, written once against {@link Backend}: embedding; per layer RMSNorm → Q/K/V
@@ -20,6 +23,13 @@ public final class Qwen3Forward {
         this.config = model.config();
         this.weights = model.weights();
         this.backend = backend;
+        for (Qwen3Weights.Layer layer : weights.layers()) {
+            for (WeightTensor weight : List.of(layer.query(), layer.key(), layer.value(), layer.attentionOutput(),
+                    layer.gate(), layer.up(), layer.down())) {
+                backend.prepare(weight);
+            }
+        }
+        backend.prepare(weights.outputHead());
     }
 
     public Backend backend() {

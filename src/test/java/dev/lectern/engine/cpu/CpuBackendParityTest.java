@@ -105,6 +105,11 @@ class CpuBackendParityTest {
         };
     }
 
+    /**
+     * Every weight type, read in place and, where the backend repacks the type ({@link CpuBackend#prepare}),
+     * repacked: row counts that leave a padded last panel (37) and that reach the 4-panel decode path (70),
+     * token counts that take the 8-token prefill tile, its leftovers, and single tokens.
+     */
     @ParameterizedTest
     @MethodSource("backends")
     void matmulMatchesTheReferenceForEveryWeightType(CpuBackend cpu) {
@@ -113,38 +118,50 @@ class CpuBackendParityTest {
             for (GgmlType type : TYPES) {
                 double worst = 0;
                 for (int columns : columnsFor(type)) {
-                    int outputs = 37;
-                    WeightTensor weight = WeightTensors.quantize(type, inputs.normal(outputs * columns, 1.0), outputs,
-                            columns, arena);
-                    float[][] dequantized = new float[outputs][columns];
-                    for (int o = 0; o < outputs; o++) {
-                        weight.dequantizeRow(o, dequantized[o], 0);
-                    }
-                    for (int rows : new int[] {1, 3, 7, 64}) {
-                        float[] input = inputs.normal(rows * columns, 1.0);
-                        float[] expected = TestInputs.poisoned(rows * outputs);
-                        float[] actual = TestInputs.poisoned(rows * outputs);
-                        REFERENCE.matmul(weight, input, rows, expected);
-                        cpu.matmul(weight, input, rows, actual);
-                        String what = String.format("%s %s, %d rows x %d columns -> %d, %s", cpu.name(), type, rows,
-                                columns, outputs, inputs.describe());
-                        assertThat(actual).as("every output written, " + what).doesNotContain(Float.NaN);
-                        for (int r = 0; r < rows; r++) {
-                            for (int o = 0; o < outputs; o++) {
-                                double terms = 0;
-                                for (int c = 0; c < columns; c++) {
-                                    terms += Math.abs((double) dequantized[o][c] * input[r * columns + c]);
-                                }
-                                double error = Math.abs(actual[r * outputs + o] - expected[r * outputs + o]) / terms;
-                                worst = Math.max(worst, error);
-                                assertThat(error).as("row %d output %d, %s", r, o, what).isLessThanOrEqualTo(matmulBound(type));
-                            }
-                        }
+                    for (int outputs : new int[] {37, 70}) {
+                        WeightTensor weight = WeightTensors.quantize(type, inputs.normal(outputs * columns, 1.0),
+                                outputs, columns, arena);
+                        worst = Math.max(worst, checkMatmul(cpu, weight, inputs, "in place"));
+                        cpu.prepare(weight);
+                        worst = Math.max(worst, checkMatmul(cpu, weight, inputs, "prepared"));
                     }
                 }
                 System.out.printf("%s matmul %s: worst |Δ| / Σ|w·x| = %.2e%n", cpu.name(), type, worst);
             }
         }
+    }
+
+    private static double checkMatmul(CpuBackend cpu, WeightTensor weight, TestInputs inputs, String layout) {
+        int outputs = weight.rows();
+        int columns = weight.columns();
+        float[][] dequantized = new float[outputs][columns];
+        for (int o = 0; o < outputs; o++) {
+            weight.dequantizeRow(o, dequantized[o], 0);
+        }
+        double worst = 0;
+        for (int rows : new int[] {1, 3, 7, 13, 64}) {
+            float[] input = inputs.normal(rows * columns, 1.0);
+            float[] expected = TestInputs.poisoned(rows * outputs);
+            float[] actual = TestInputs.poisoned(rows * outputs);
+            REFERENCE.matmul(weight, input, rows, expected);
+            cpu.matmul(weight, input, rows, actual);
+            String what = String.format("%s %s %s, %d rows x %d columns -> %d, %s", cpu.name(), weight.type(), layout,
+                    rows, columns, outputs, inputs.describe());
+            assertThat(actual).as("every output written, " + what).doesNotContain(Float.NaN);
+            for (int r = 0; r < rows; r++) {
+                for (int o = 0; o < outputs; o++) {
+                    double terms = 0;
+                    for (int c = 0; c < columns; c++) {
+                        terms += Math.abs((double) dequantized[o][c] * input[r * columns + c]);
+                    }
+                    double error = Math.abs(actual[r * outputs + o] - expected[r * outputs + o]) / terms;
+                    worst = Math.max(worst, error);
+                    assertThat(error).as("row %d output %d, %s", r, o, what)
+                            .isLessThanOrEqualTo(matmulBound(weight.type()));
+                }
+            }
+        }
+        return worst;
     }
 
     @ParameterizedTest
@@ -306,7 +323,7 @@ class CpuBackendParityTest {
                         for (float v : values) {
                             maxValue = Math.max(maxValue, Math.abs(v));
                         }
-                        for (int rows : new int[] {1, 3, 7}) {
+                        for (int rows : new int[] {1, 3, 7, 40}) {
                             if (rows > length) {
                                 continue;
                             }
