@@ -20,8 +20,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The {@link Backend} for CPUs, on the Vector API. Q8_0 weights are repacked by {@link #prepare} into
- * row panels on the heap ({@link PackedQ8_0}); other types are read in place as ggml blocks and
+ * The {@link Backend} for CPUs, on the Vector API. Q8_0 and Q4_K weights are repacked by {@link #prepare}
+ * into row panels on the heap ({@link PanelWeights}); other types are read in place as ggml blocks and
  * dequantized in registers (one kernel class per type). Output rows are split across a persistent
  * {@link WorkerPool}, as is attention (by query row and key/value head). The cheap row operations run on
  * the caller's thread.
@@ -45,9 +45,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
     private final VectorSpecies<Float> species;
     private final WorkerPool pool;
     private final Map<GgmlType, MatmulKernel> matmuls = new EnumMap<>(GgmlType.class);
-    private final PackedQ8_0Kernel packedQ8_0;
+    private final PanelMatmul<PackedQ8_0> packedQ8_0;
+    private final PanelMatmul<PackedQ4_K> packedQ4_K;
     /** Weights repacked by {@link #prepare}; weak keys, so a closed model's copies go with its tensors. */
-    private final Map<WeightTensor, PackedQ8_0> packed = Collections.synchronizedMap(new WeakHashMap<>());
+    private final Map<WeightTensor, PanelWeights> packed = Collections.synchronizedMap(new WeakHashMap<>());
     private final RowOps ops;
     private final GroupedQueryAttention attention;
     private final RopeTable rope = new RopeTable();
@@ -77,9 +78,16 @@ public final class CpuBackend implements Backend, AutoCloseable {
         matmuls.put(GgmlType.Q4_K, SpeciesBinding.bind(Q4_KMatmul.class, MatmulKernel.class, species));
         matmuls.put(GgmlType.Q5_K, SpeciesBinding.bind(Q5_KMatmul.class, MatmulKernel.class, species));
         matmuls.put(GgmlType.Q6_K, SpeciesBinding.bind(Q6_KMatmul.class, MatmulKernel.class, species));
-        this.packedQ8_0 = SpeciesBinding.bind(PackedQ8_0Matmul.class, PackedQ8_0Kernel.class, species);
+        this.packedQ8_0 = bindPanelMatmul(PackedQ8_0Matmul.class, species);
+        this.packedQ4_K = bindPanelMatmul(PackedQ4_KMatmul.class, species);
         this.ops = SpeciesBinding.bind(VectorRowOps.class, RowOps.class, species);
         this.attention = new GroupedQueryAttention(ops, pool);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <W extends PanelWeights> PanelMatmul<W> bindPanelMatmul(Class<? extends PanelMatmul<W>> template,
+                                                                           VectorSpecies<Float> species) {
+        return SpeciesBinding.bind(template, PanelMatmul.class, species);
     }
 
     @Override
@@ -95,16 +103,32 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return species;
     }
 
-    /** Repacks Q8_0 weights into row panels ({@link PackedQ8_0}); other types are read in place. */
+    /**
+     * Repacks Q8_0 and Q4_K weights into row panels ({@link PanelWeights}), in parallel; other types are
+     * read in place.
+     */
     @Override
     public void prepare(WeightTensor weight) {
-        if (weight.type() == GgmlType.Q8_0 && !packed.containsKey(weight)) {
-            PackedQ8_0 panels = PackedQ8_0.allocate(weight, packedQ8_0.lanes());
-            int count = panels.panels();
-            int perChunk = Math.max(1, Math.ceilDiv(count, pool.threads() * CHUNKS_PER_THREAD));
-            pool.run(Math.ceilDiv(count, perChunk), (chunk, worker) -> panels.packPanels(weight, chunk * perChunk,
-                    Math.min(count, (chunk + 1) * perChunk)));
-            packed.put(weight, panels);
+        if (packed.containsKey(weight)) {
+            return;
+        }
+        PanelWeights panels = switch (weight.type()) {
+            case Q8_0 -> PackedQ8_0.allocate(weight, species.length());
+            case Q4_K -> PackedQ4_K.allocate(weight, species.length());
+            default -> null;
+        };
+        if (panels == null) {
+            return;
+        }
+        int count = panels.panels();
+        int perChunk = Math.max(1, Math.ceilDiv(count, pool.threads() * CHUNKS_PER_THREAD));
+        pool.run(Math.ceilDiv(count, perChunk), (chunk, worker) -> panels.packPanels(weight, chunk * perChunk,
+                Math.min(count, (chunk + 1) * perChunk)));
+        packed.put(weight, panels);
+        if (weight.data().isMapped()) {
+            // The panels replace the mapped pages for good: let the OS drop them from this process's
+            // resident set (they stay in the page cache), so the model is not counted twice.
+            weight.data().unload();
         }
     }
 
@@ -114,9 +138,13 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int outputs = weight.rows();
         Objects.checkFromIndexSize(0, Math.multiplyExact(rows, columns), input.length);
         Objects.checkFromIndexSize(0, Math.multiplyExact(rows, outputs), output.length);
-        PackedQ8_0 panels = packed.get(weight);
+        PanelWeights panels = packed.get(weight);
         if (panels != null) {
-            multiplyPacked(panels, input, rows, output);
+            switch (panels) {
+                case PackedQ8_0 q8 -> multiplyPanels(packedQ8_0, q8, input, rows, null, output);
+                case PackedQ4_K q4 -> multiplyPanels(packedQ4_K, q4, input, rows, subBlockSums(input, rows, columns),
+                        output);
+            }
             return;
         }
         MatmulKernel kernel = matmuls.get(weight.type());
@@ -131,18 +159,19 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 chunk * perChunk, Math.min(outputs, (chunk + 1) * perChunk)));
     }
 
-    private void multiplyPacked(PackedQ8_0 weight, float[] input, int rows, float[] output) {
+    private <W extends PanelWeights> void multiplyPanels(PanelMatmul<W> kernel, W weight, float[] input, int rows,
+                                                         float[] sums, float[] output) {
         int panels = weight.panels();
         long work = (long) weight.rows() * weight.columns() * rows;
         long chunks = Math.clamp(work / MIN_CHUNK_WORK, 1, (long) pool.threads() * CHUNKS_PER_THREAD);
         if (rows >= 8) {
             chunks = Math.max(chunks, panels * weight.panelBytes() / PREFILL_CHUNK_BYTES);
         }
-        // An even number of panels per chunk: the prefill tile takes panels in pairs.
+        // An even number of panels per chunk: the kernels take panels in pairs.
         int perChunk = Math.ceilDiv(panels, (int) Math.min(chunks, panels));
         perChunk += perChunk % 2;
         int step = perChunk;
-        pool.run(Math.ceilDiv(panels, step), (chunk, worker) -> packedQ8_0.multiply(weight, input, rows, output,
+        pool.run(Math.ceilDiv(panels, step), (chunk, worker) -> kernel.multiply(weight, input, rows, sums, output,
                 chunk * step, Math.min(panels, (chunk + 1) * step)));
     }
 
@@ -250,7 +279,9 @@ public final class CpuBackend implements Backend, AutoCloseable {
              PagedKvCache cache = new PagedKvCache(1, 128, tokens,
                      KvDataType.F16, PagedKvCache.DEFAULT_BLOCK_SIZE)) {
             WeightTensor q8 = WeightTensors.quantize(GgmlType.Q8_0, values, outputs, columns, arena);
+            WeightTensor q4 = WeightTensors.quantize(GgmlType.Q4_K, values, outputs, columns, arena);
             prepare(q8);
+            prepare(q4);
             for (int p = 0; p < tokens; p++) {
                 cache.write(0, p, input, p * 128, input, p * 128 + 128);
             }
@@ -259,6 +290,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
             for (int i = 0; i < 2_000; i++) {
                 matmul(q8, input, tokens, output);
                 matmul(q8, input, 1 + i % 3, output);
+                matmul(q4, input, tokens, output);
+                matmul(q4, input, 1 + i % 3, output);
                 rmsNorm(input, tokens, columns, norm, 1e-6f, attended);
                 headRmsNorm(attended, tokens, 2, 128, norm, 1e-6f);
                 rope(attended, tokens, 2, 128, positions, 1e6f);

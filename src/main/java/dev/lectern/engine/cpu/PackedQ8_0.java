@@ -21,7 +21,7 @@ import dev.lectern.engine.tensor.WeightTensor;
  * vector of consecutive outputs (LIMITS.md measured ~2x for prefill). The copy lives on the heap, so the
  * mapped file's pages are no longer touched after packing.
  */
-final class PackedQ8_0 {
+final class PackedQ8_0 implements PanelWeights {
 
     static final int BLOCK = 32;
     private static final int BLOCK_BYTES = 34;
@@ -67,8 +67,8 @@ final class PackedQ8_0 {
         return packed;
     }
 
-    /** Copies the rows of panels {@code firstPanel <= p < endPanel} from {@code weight} into the panels. */
-    void packPanels(WeightTensor weight, int firstPanel, int endPanel) {
+    @Override
+    public void packPanels(WeightTensor weight, int firstPanel, int endPanel) {
         int blocks = columns / BLOCK;
         long rowBytes = weight.rowBytes();
         byte[] row = new byte[(int) rowBytes];
@@ -89,24 +89,23 @@ final class PackedQ8_0 {
         }
     }
 
-    int rows() {
+    @Override
+    public int rows() {
         return rows;
     }
 
-    int columns() {
+    @Override
+    public int columns() {
         return columns;
     }
 
-    int lanes() {
+    @Override
+    public int lanes() {
         return lanes;
     }
 
-    int panels() {
-        return Math.ceilDiv(rows, lanes);
-    }
-
-    /** Bytes one panel occupies (quants and scales): what a thread streams per panel. */
-    long panelBytes() {
+    @Override
+    public long panelBytes() {
         return (long) lanes * columns + (long) (columns / BLOCK) * lanes * Float.BYTES;
     }
 
@@ -118,8 +117,8 @@ final class PackedQ8_0 {
         return scales;
     }
 
-    /** The weight at (row, column), from the packed arrays: the scalar reference for the packing. */
-    float weight(int row, int column) {
+    @Override
+    public float weight(int row, int column) {
         int blocks = columns / BLOCK;
         int panelBlock = (row / lanes) * blocks + column / BLOCK;
         int lane = row % lanes;

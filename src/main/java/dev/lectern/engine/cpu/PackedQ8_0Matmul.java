@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  * each block unscaled and scaling once per block, as ggml does. A species template
  * ({@link SpeciesBinding}).
  */
-final class PackedQ8_0Matmul implements PackedQ8_0Kernel {
+final class PackedQ8_0Matmul implements PanelMatmul<PackedQ8_0> {
 
     private static final VectorSpecies<Float> F = SpeciesBinding.species(MethodHandles.lookup());
     private static final VectorSpecies<Byte> B = SpeciesBinding.bytes(F);
@@ -32,7 +32,8 @@ final class PackedQ8_0Matmul implements PackedQ8_0Kernel {
     }
 
     @Override
-    public void multiply(PackedQ8_0 weight, float[] input, int rows, float[] output, int firstPanel, int endPanel) {
+    public void multiply(PackedQ8_0 weight, float[] input, int rows, float[] subBlockSums, float[] output, int firstPanel,
+                         int endPanel) {
         if (weight.lanes() != L) {
             throw new IllegalArgumentException("weights packed in panels of " + weight.lanes() + " rows, kernel reads " + L);
         }
