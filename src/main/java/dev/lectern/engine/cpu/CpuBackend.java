@@ -20,7 +20,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The {@link Backend} for CPUs, on the Vector API. Q8_0 and Q4_K weights are repacked by {@link #prepare}
+ * The {@link Backend} for CPUs, on the Vector API. Q8_0, Q6_K and Q4_K weights are repacked by {@link #prepare}
  * into row panels on the heap ({@link PanelWeights}); other types are read in place as ggml blocks and
  * dequantized in registers (one kernel class per type). Output rows are split across a persistent
  * {@link WorkerPool}, as is attention (by query row and key/value head). The cheap row operations run on
@@ -45,7 +45,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
     private final VectorSpecies<Float> species;
     private final WorkerPool pool;
     private final Map<GgmlType, MatmulKernel> matmuls = new EnumMap<>(GgmlType.class);
-    private final PanelMatmul<PackedQ8_0> packedQ8_0;
+    private final PanelMatmul<PackedInt8> packedInt8;
     private final PanelMatmul<PackedQ4_K> packedQ4_K;
     /** Weights repacked by {@link #prepare}; weak keys, so a closed model's copies go with its tensors. */
     private final Map<WeightTensor, PanelWeights> packed = Collections.synchronizedMap(new WeakHashMap<>());
@@ -78,7 +78,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         matmuls.put(GgmlType.Q4_K, SpeciesBinding.bind(Q4_KMatmul.class, MatmulKernel.class, species));
         matmuls.put(GgmlType.Q5_K, SpeciesBinding.bind(Q5_KMatmul.class, MatmulKernel.class, species));
         matmuls.put(GgmlType.Q6_K, SpeciesBinding.bind(Q6_KMatmul.class, MatmulKernel.class, species));
-        this.packedQ8_0 = bindPanelMatmul(PackedQ8_0Matmul.class, species);
+        this.packedInt8 = bindPanelMatmul(PackedInt8Matmul.class, species);
         this.packedQ4_K = bindPanelMatmul(PackedQ4_KMatmul.class, species);
         this.ops = SpeciesBinding.bind(VectorRowOps.class, RowOps.class, species);
         this.attention = new GroupedQueryAttention(ops, pool);
@@ -104,7 +104,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
     }
 
     /**
-     * Repacks Q8_0 and Q4_K weights into row panels ({@link PanelWeights}), in parallel; other types are
+     * Repacks Q8_0, Q6_K and Q4_K weights into row panels ({@link PanelWeights}), in parallel; other types are
      * read in place.
      */
     @Override
@@ -113,7 +113,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
             return;
         }
         PanelWeights panels = switch (weight.type()) {
-            case Q8_0 -> PackedQ8_0.allocate(weight, species.length());
+            case Q8_0, Q6_K -> PackedInt8.allocate(weight, species.length());
             case Q4_K -> PackedQ4_K.allocate(weight, species.length());
             default -> null;
         };
@@ -141,7 +141,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         PanelWeights panels = packed.get(weight);
         if (panels != null) {
             switch (panels) {
-                case PackedQ8_0 q8 -> multiplyPanels(packedQ8_0, q8, input, rows, null, output);
+                case PackedInt8 int8 -> multiplyPanels(packedInt8, int8, input, rows, null, output);
                 case PackedQ4_K q4 -> multiplyPanels(packedQ4_K, q4, input, rows, subBlockSums(input, rows, columns),
                         output);
             }
@@ -280,8 +280,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
                      KvDataType.F16, PagedKvCache.DEFAULT_BLOCK_SIZE)) {
             WeightTensor q8 = WeightTensors.quantize(GgmlType.Q8_0, values, outputs, columns, arena);
             WeightTensor q4 = WeightTensors.quantize(GgmlType.Q4_K, values, outputs, columns, arena);
+            WeightTensor q6 = WeightTensors.quantize(GgmlType.Q6_K, values, outputs, columns, arena);
             prepare(q8);
             prepare(q4);
+            prepare(q6);
             for (int p = 0; p < tokens; p++) {
                 cache.write(0, p, input, p * 128, input, p * 128 + 128);
             }
@@ -292,6 +294,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 matmul(q8, input, 1 + i % 3, output);
                 matmul(q4, input, tokens, output);
                 matmul(q4, input, 1 + i % 3, output);
+                matmul(q6, input, tokens, output);
+                matmul(q6, input, 1 + i % 3, output);
                 rmsNorm(input, tokens, columns, norm, 1e-6f, attended);
                 headRmsNorm(attended, tokens, 2, 128, norm, 1e-6f);
                 rope(attended, tokens, 2, 128, positions, 1e6f);

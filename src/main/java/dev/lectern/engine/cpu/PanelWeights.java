@@ -8,7 +8,7 @@ import dev.lectern.engine.tensor.WeightTensor;
  * and a broadcast-FMA advances {@code lanes} dot products at once, with the result a vector of
  * consecutive outputs. Rows past the last multiple of {@code lanes} are padded with zero weights.
  */
-sealed interface PanelWeights permits PackedQ8_0, PackedQ4_K {
+sealed interface PanelWeights permits PackedInt8, PackedQ4_K {
 
     int rows();
 

@@ -12,7 +12,7 @@ import dev.lectern.engine.tensor.WeightTensor;
 import dev.lectern.engine.tensor.WeightTensors;
 
 /**
- * Q8_0 and Q4_K matrix products of Qwen3-0.6B's FFN shape, read in place (ggml blocks) and repacked into panels,
+ * Q8_0, Q4_K and Q6_K matrix products of Qwen3-0.6B's FFN shape, read in place (ggml blocks) and repacked into panels,
  * alternately in the same run: decode (one token, GB/s of weights read) and prefill (256 tokens, GFLOP/s).
  * Compare with LIMITS.md (2 threads: ~50 GB/s read, 432 GFLOP/s fp32 FMA). A measurement, not a test:
  * {@code ./mvnw test -Pbench -Dtest=MatmulKernelBenchmarkTest}.
@@ -21,7 +21,7 @@ import dev.lectern.engine.tensor.WeightTensors;
 class MatmulKernelBenchmarkTest {
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_K", "Q6_K"})
     void panelsAgainstInPlace(GgmlType type) {
         int outputs = 3072;
         int columns = 1024;

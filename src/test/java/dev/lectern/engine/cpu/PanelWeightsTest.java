@@ -18,7 +18,7 @@ class PanelWeightsTest {
     void panelsHoldTheSameWeightsAsTheGgmlBlocks() {
         TestInputs inputs = new TestInputs();
         try (Arena arena = Arena.ofShared()) {
-            for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_K}) {
+            for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q6_K, GgmlType.Q4_K}) {
                 for (int lanes : new int[] {8, 16}) {
                     for (int rows : new int[] {1, 37, 64}) {
                         check(type, type == GgmlType.Q8_0 ? 96 : 512, rows, lanes, inputs, arena);
@@ -30,7 +30,7 @@ class PanelWeightsTest {
 
     private static void check(GgmlType type, int columns, int rows, int lanes, TestInputs inputs, Arena arena) {
         WeightTensor weight = WeightTensors.quantize(type, inputs.normal(rows * columns, 2.0), rows, columns, arena);
-        PanelWeights packed = type == GgmlType.Q8_0 ? PackedQ8_0.pack(weight, lanes) : PackedQ4_K.pack(weight, lanes);
+        PanelWeights packed = type == GgmlType.Q4_K ? PackedQ4_K.pack(weight, lanes) : PackedInt8.pack(weight, lanes);
         assertThat(packed.panels()).isEqualTo(Math.ceilDiv(rows, lanes));
         float[] row = new float[columns];
         for (int r = 0; r < rows; r++) {
@@ -46,7 +46,7 @@ class PanelWeightsTest {
     void eachLayoutTakesOnlyItsOwnType() {
         try (Arena arena = Arena.ofShared()) {
             WeightTensor f32 = WeightTensors.quantize(GgmlType.F32, new float[512], 2, 256, arena);
-            assertThatThrownBy(() -> PackedQ8_0.pack(f32, 16)).hasMessageContaining("not F32");
+            assertThatThrownBy(() -> PackedInt8.pack(f32, 16)).hasMessageContaining("not F32");
             assertThatThrownBy(() -> PackedQ4_K.pack(f32, 16)).hasMessageContaining("not F32");
         }
     }

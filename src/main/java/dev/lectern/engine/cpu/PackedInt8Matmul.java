@@ -9,7 +9,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Matrix products with {@link PackedQ8_0} weights. Every loop is the same broadcast-FMA: a byte-vector
+ * Matrix products with {@link PackedInt8} weights (Q8_0 and Q6_K; a "block" here is one scale's group of
+ * columns). Every loop is the same broadcast-FMA: a byte-vector
  * load gives one column of a panel's rows, x[k] is broadcast, and the accumulator holds consecutive
  * outputs, so nothing is reduced across lanes.
  *
@@ -18,12 +19,11 @@ import jdk.incubator.vector.VectorSpecies;
  * each block unscaled and scaling once per block, as ggml does. A species template
  * ({@link SpeciesBinding}).
  */
-final class PackedQ8_0Matmul implements PanelMatmul<PackedQ8_0> {
+final class PackedInt8Matmul implements PanelMatmul<PackedInt8> {
 
     private static final VectorSpecies<Float> F = SpeciesBinding.species(MethodHandles.lookup());
     private static final VectorSpecies<Byte> B = SpeciesBinding.bytes(F);
     private static final int L = F.length();
-    private static final int BLOCK = 32;
     private static final int TOKENS = 8;
 
     @Override
@@ -32,7 +32,7 @@ final class PackedQ8_0Matmul implements PanelMatmul<PackedQ8_0> {
     }
 
     @Override
-    public void multiply(PackedQ8_0 weight, float[] input, int rows, float[] subBlockSums, float[] output, int firstPanel,
+    public void multiply(PackedInt8 weight, float[] input, int rows, float[] subBlockSums, float[] output, int firstPanel,
                          int endPanel) {
         if (weight.lanes() != L) {
             throw new IllegalArgumentException("weights packed in panels of " + weight.lanes() + " rows, kernel reads " + L);
@@ -60,11 +60,12 @@ final class PackedQ8_0Matmul implements PanelMatmul<PackedQ8_0> {
         }
     }
 
-    private static void tile8x2(PackedQ8_0 weight, float[] x, int token, float[] output, int panel) {
+    private static void tile8x2(PackedInt8 weight, float[] x, int token, float[] output, int panel) {
         byte[] q = weight.quants();
         float[] s = weight.scales();
         int columns = weight.columns();
-        int blocks = columns / BLOCK;
+        int group = weight.group();
+        int blocks = columns / group;
         int x0 = token * columns;
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         FloatVector a4 = FloatVector.zero(F), a5 = FloatVector.zero(F), a6 = FloatVector.zero(F), a7 = FloatVector.zero(F);
@@ -75,10 +76,10 @@ final class PackedQ8_0Matmul implements PanelMatmul<PackedQ8_0> {
         for (int b = 0; b < blocks; b++) {
             FloatVector scaleA = FloatVector.fromArray(F, s, (blockA + b) * L);
             FloatVector scaleB = FloatVector.fromArray(F, s, (blockB + b) * L);
-            int qa = (blockA + b) * BLOCK * L;
-            int qb = (blockB + b) * BLOCK * L;
-            int xk = x0 + b * BLOCK;
-            for (int k = 0; k < BLOCK; k++, xk++, qa += L, qb += L) {
+            int qa = (blockA + b) * group * L;
+            int qb = (blockB + b) * group * L;
+            int xk = x0 + b * group;
+            for (int k = 0; k < group; k++, xk++, qa += L, qb += L) {
                 FloatVector wa = ((FloatVector) ByteVector.fromArray(B, q, qa).convertShape(B2F, F, 0)).mul(scaleA);
                 FloatVector wb = ((FloatVector) ByteVector.fromArray(B, q, qb).convertShape(B2F, F, 0)).mul(scaleB);
                 FloatVector v = FloatVector.broadcast(F, x[xk]);
@@ -136,20 +137,21 @@ final class PackedQ8_0Matmul implements PanelMatmul<PackedQ8_0> {
         store(b7, output, o, rowB, outputs);
     }
 
-    private static void token1x4(PackedQ8_0 weight, float[] x, int token, float[] output, int panel) {
+    private static void token1x4(PackedInt8 weight, float[] x, int token, float[] output, int panel) {
         byte[] q = weight.quants();
         float[] s = weight.scales();
         int columns = weight.columns();
-        int blocks = columns / BLOCK;
-        int panelStride = blocks * BLOCK * L;
+        int group = weight.group();
+        int blocks = columns / group;
+        int panelStride = blocks * group * L;
         int x0 = token * columns;
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             int block = panel * blocks + b;
-            int q0 = block * BLOCK * L;
-            int xk = x0 + b * BLOCK;
+            int q0 = block * group * L;
+            int xk = x0 + b * group;
             FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
-            for (int k = 0; k < BLOCK; k++, xk++, q0 += L) {
+            for (int k = 0; k < group; k++, xk++, q0 += L) {
                 FloatVector v = FloatVector.broadcast(F, x[xk]);
                 s0 = ((FloatVector) ByteVector.fromArray(B, q, q0).convertShape(B2F, F, 0)).fma(v, s0);
                 s1 = ((FloatVector) ByteVector.fromArray(B, q, q0 + panelStride).convertShape(B2F, F, 0)).fma(v, s1);
@@ -169,20 +171,21 @@ final class PackedQ8_0Matmul implements PanelMatmul<PackedQ8_0> {
         store(a3, output, o, (panel + 3) * L, outputs);
     }
 
-    private static void token1x1(PackedQ8_0 weight, float[] x, int token, float[] output, int panel) {
+    private static void token1x1(PackedInt8 weight, float[] x, int token, float[] output, int panel) {
         byte[] q = weight.quants();
         float[] s = weight.scales();
         int columns = weight.columns();
-        int blocks = columns / BLOCK;
+        int group = weight.group();
+        int blocks = columns / group;
         int x0 = token * columns;
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < blocks; b++) {
             int block = panel * blocks + b;
-            int q0 = block * BLOCK * L;
-            int xk = x0 + b * BLOCK;
+            int q0 = block * group * L;
+            int xk = x0 + b * group;
             FloatVector even = FloatVector.zero(F);
             FloatVector odd = FloatVector.zero(F);
-            for (int k = 0; k < BLOCK; k += 2, xk += 2, q0 += 2 * L) {
+            for (int k = 0; k < group; k += 2, xk += 2, q0 += 2 * L) {
                 even = ((FloatVector) ByteVector.fromArray(B, q, q0).convertShape(B2F, F, 0))
                         .fma(FloatVector.broadcast(F, x[xk]), even);
                 odd = ((FloatVector) ByteVector.fromArray(B, q, q0 + L).convertShape(B2F, F, 0))
