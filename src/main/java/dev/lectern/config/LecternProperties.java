@@ -54,13 +54,25 @@ public record LecternProperties(
      * Uploads and their extraction. {@code maxUpload} is checked while streaming, so an oversized file is
      * never held whole; {@code extractionTimeout} bounds one parse; {@code maxCharacters} bounds the text
      * a parse may produce (far above any context window, it stops a runaway parser, not a real document);
-     * {@code extractionThreads} is how many documents are parsed at once.
+     * {@code extractionThreads} is how many documents are parsed at once. {@code isolation} says where
+     * parsers run: in child processes of {@code extractionHeap} each (a crash or out-of-memory costs one
+     * document), or inside the server (less memory and start-up, no protection).
      */
     public record Documents(
             @NotNull DataSize maxUpload,
             @NotNull Duration extractionTimeout,
             @Min(1000) int maxCharacters,
-            @Min(1) @Max(64) int extractionThreads) {
+            @Min(1) @Max(64) int extractionThreads,
+            @NotNull Isolation isolation,
+            @NotNull DataSize extractionHeap) {
+
+        /** Where document parsers run. */
+        public enum Isolation {
+            /** In child JVMs of {@code extraction-heap} each, kept warm between documents. */
+            PROCESS,
+            /** In the server's own JVM: for small machines and quick tests; a parser crash can take the server down. */
+            IN_PROCESS
+        }
     }
 
     /**

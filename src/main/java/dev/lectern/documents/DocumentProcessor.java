@@ -24,10 +24,12 @@ import dev.lectern.config.LecternProperties;
 /**
  * Takes an uploaded document to its final status on a fixed pool of extraction threads (never a
  * request thread): extract with Tika, then count tokens and check the context budget. Every status change
- * is saved, then published. A parse past its deadline is stopped from inside by the content handler;
- * a parser stuck where it produces no output is caught by a watchdog that marks the document failed and
- * interrupts the thread (its late result, if any, is then ignored because the row has moved on).
- * Work a stopped server left unfinished is redone at start-up.
+ * is saved, then published. Parsing runs in child processes ({@link IsolatedTextExtractor}, which kills
+ * a child past the time limit) unless {@code lectern.documents.isolation} is {@code in-process}; there a
+ * parse past its deadline is stopped from inside by the content handler, and a parser stuck where it
+ * produces no output is caught by a watchdog that marks the document failed and interrupts the thread
+ * (its late result, if any, is then ignored because the row has moved on). Work a stopped server left
+ * unfinished is redone at start-up.
  */
 @Component
 class DocumentProcessor implements DisposableBean {
@@ -43,10 +45,12 @@ class DocumentProcessor implements DisposableBean {
     private final TokenCounter tokens;
     private final ContextBudget budget;
     private final PromptBuilder prompts;
-    private final TikaTextExtractor extractor;
+    private final TextExtractor extractor;
     private final Duration timeout;
     private final ExecutorService workers;
     private final ScheduledExecutorService watchdog;
+    /** Set at shut-down: a parse cut short by it is redone at the next start, not marked failed. */
+    private volatile boolean stopping;
 
     DocumentProcessor(LecternProperties properties, DocumentRepository documents, DocumentStore store,
             DocumentEvents events, TokenCounter tokens, ContextBudget budget, PromptBuilder prompts) {
@@ -56,7 +60,11 @@ class DocumentProcessor implements DisposableBean {
         this.tokens = tokens;
         this.budget = budget;
         this.prompts = prompts;
-        this.extractor = new TikaTextExtractor(properties.documents().maxCharacters());
+        LecternProperties.Documents settings = properties.documents();
+        this.extractor = switch (settings.isolation()) {
+            case PROCESS -> new IsolatedTextExtractor(settings.extractionHeap(), settings.maxCharacters());
+            case IN_PROCESS -> new TikaTextExtractor(settings.maxCharacters());
+        };
         this.timeout = properties.documents().extractionTimeout();
         AtomicInteger threadNumber = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(properties.documents().extractionThreads(), runnable -> {
@@ -122,9 +130,7 @@ class DocumentProcessor implements DisposableBean {
     private ExtractedDocument extract(Document document) {
         UUID id = document.id();
         Thread worker = Thread.currentThread();
-        String timedOut = "Extraction timed out: reading this file took longer than " + timeout.toSeconds()
-                + " s (lectern.documents.extraction-timeout). Try a smaller file, or ask the administrator to "
-                + "raise the limit.";
+        String timedOut = ExtractionFailedException.timedOut("file", timeout, null, null).getMessage();
         ScheduledFuture<?> alarm = watchdog.schedule(() -> {
             if (documents.failWhileExtracting(id, timedOut)) {
                 log.warn("Extraction of {} ({}) passed its {} s limit without stopping; interrupting it",
@@ -143,6 +149,10 @@ class DocumentProcessor implements DisposableBean {
                 }
             });
         } catch (ExtractionFailedException failure) {
+            if (stopping) {
+                log.info("Extraction of {} ({}) stopped by the shut-down; it is redone at the next start", document.filename(), id);
+                return null;
+            }
             log.warn("Could not extract {} ({}): {}", document.filename(), id, failure.getMessage());
             if (documents.fail(id, failure.mediaType(), failure.getMessage())) {
                 publishCurrent(id);
@@ -189,7 +199,9 @@ class DocumentProcessor implements DisposableBean {
 
     @Override
     public void destroy() {
+        stopping = true;
         workers.shutdownNow();
         watchdog.shutdownNow();
+        extractor.close();
     }
 }

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
 
 import org.apache.tika.exception.EncryptedDocumentException;
@@ -31,7 +30,7 @@ import org.apache.tika.parser.pdf.PDFParserConfig;
  * expand far beyond their size (zip bombs); {@link StructuredTextHandler} adds the deadline and the
  * character limit. Thread-safe: one instance serves every extraction thread.
  */
-final class TikaTextExtractor {
+final class TikaTextExtractor implements TextExtractor {
 
     private static final String OCTET_STREAM = "application/octet-stream";
 
@@ -42,12 +41,9 @@ final class TikaTextExtractor {
         this.maxCharacters = maxCharacters;
     }
 
-    /**
-     * @param filename    the uploaded name, a hint for detection only
-     * @param timeout     how long the parse may run; checked at every piece of parser output
-     * @param pageStarted told each page number as the parser reaches it
-     */
-    ExtractedDocument extract(Path file, String filename, Duration timeout, IntConsumer pageStarted)
+    /** The timeout is checked at every piece of parser output; a parser that goes silent is not stopped here. */
+    @Override
+    public ExtractedDocument extract(Path file, String filename, Duration timeout, ExtractionListener listener)
             throws ExtractionFailedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Metadata metadata = new Metadata();
@@ -59,11 +55,12 @@ final class TikaTextExtractor {
             }
             MediaType detected = parser.getDetector().detect(in, metadata);
             mediaType = detected.getBaseType().toString();
+            listener.mediaTypeDetected(mediaType);
             if (mediaType.equals(OCTET_STREAM)) {
                 throw unsupported(describe(mediaType), null);
             }
             StructuredTextHandler handler = new StructuredTextHandler(keepsLineBreaks(detected), maxCharacters,
-                    deadline, pageStarted);
+                    deadline, listener::pageStarted);
             parser.parse(in, handler, metadata, parseContext());
             String reported = metadata.get(Metadata.CONTENT_TYPE);
             if (reported != null) {
@@ -125,9 +122,7 @@ final class TikaTextExtractor {
         String type = describe(mediaType);
         for (Throwable cause = problem; cause != null; cause = cause.getCause()) {
             if (cause instanceof StructuredTextHandler.DeadlinePassed) {
-                return new ExtractionFailedException("Extraction timed out: reading this " + type + " took longer than "
-                        + timeout.toSeconds() + " s (lectern.documents.extraction-timeout). Nothing was kept; "
-                        + "try a smaller file, or ask the administrator to raise the limit.", mediaType, problem);
+                return ExtractionFailedException.timedOut(type, timeout, mediaType, problem);
             }
             if (cause instanceof StructuredTextHandler.TextLimitReached) {
                 return new ExtractionFailedException("This file yields more than "

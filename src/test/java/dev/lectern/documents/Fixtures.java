@@ -2,6 +2,7 @@ package dev.lectern.documents;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
+import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,10 +18,15 @@ import org.apache.pdfbox.pdmodel.font.PDType1Font;
 import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
 import org.apache.pdfbox.pdmodel.graphics.image.LosslessFactory;
 import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
+import org.apache.poi.xslf.usermodel.XMLSlideShow;
+import org.apache.poi.xslf.usermodel.XSLFTextBox;
 import org.apache.poi.xssf.usermodel.XSSFRow;
 import org.apache.poi.xssf.usermodel.XSSFSheet;
 import org.apache.poi.xssf.usermodel.XSSFWorkbook;
+import org.apache.poi.xwpf.usermodel.BreakType;
 import org.apache.poi.xwpf.usermodel.XWPFDocument;
+import org.apache.poi.xwpf.usermodel.XWPFParagraph;
+import org.apache.poi.xwpf.usermodel.XWPFRun;
 import org.apache.poi.xwpf.usermodel.XWPFTable;
 
 /** Test documents generated on the spot with PDFBox and POI (which Tika brings), so no test needs a file. */
@@ -118,6 +124,43 @@ final class Fixtures {
             }
         }
         return out.toByteArray();
+    }
+
+    /** One text box per slide: "This is slide N of the deck." */
+    static byte[] pptx(int slides) throws IOException {
+        try (XMLSlideShow show = new XMLSlideShow()) {
+            for (int slide = 1; slide <= slides; slide++) {
+                XSLFTextBox box = show.createSlide().createTextBox();
+                box.setAnchor(new Rectangle(50, 50, 500, 100));
+                box.setText("This is slide " + slide + " of the deck.");
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            show.write(out);
+            return out.toByteArray();
+        }
+    }
+
+    /**
+     * Four paragraphs separated by each way Word marks a page: a hard page break inside a run
+     * ({@code <w:br w:type="page"/>}), the break Word records where it last laid out a new page
+     * ({@code <w:lastRenderedPageBreak/>}) and "page break before" on a paragraph.
+     */
+    static byte[] docxWithPageBreaks() throws IOException {
+        try (XWPFDocument document = new XWPFDocument()) {
+            document.createParagraph().createRun().setText("Text on page one.");
+            XWPFRun hardBreak = document.createParagraph().createRun();
+            hardBreak.addBreak(BreakType.PAGE);
+            hardBreak.setText("Page two, after a hard page break.");
+            XWPFRun rendered = document.createParagraph().createRun();
+            rendered.getCTR().addNewLastRenderedPageBreak();
+            rendered.setText("Page three, after a rendered page break.");
+            XWPFParagraph before = document.createParagraph();
+            before.setPageBreak(true);
+            before.createRun().setText("Page four, after page break before.");
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            document.write(out);
+            return out.toByteArray();
+        }
     }
 
     static byte[] xlsxWithTable() throws IOException {

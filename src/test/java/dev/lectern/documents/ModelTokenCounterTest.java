@@ -38,7 +38,8 @@ class ModelTokenCounterTest {
     private static LecternProperties properties(Path model) {
         return new LecternProperties(Path.of("data"), new LecternProperties.Model(model, 4096),
                 new LecternProperties.Engine(0), new LecternProperties.Cache(DataSize.ofGigabytes(1)),
-                new LecternProperties.Documents(DataSize.ofMegabytes(1), Duration.ofSeconds(5), 100_000, 1),
+                new LecternProperties.Documents(DataSize.ofMegabytes(1), Duration.ofSeconds(5), 100_000, 1,
+                        LecternProperties.Documents.Isolation.IN_PROCESS, DataSize.ofMegabytes(256)),
                 new LecternProperties.Chat("Answer.", 2048), new LecternProperties.Database(null, null, null),
                 new LecternProperties.Security(null));
     }

@@ -51,6 +51,29 @@ class TikaTextExtractorTest {
     }
 
     @Test
+    void pptxSlidesGetPageMarkersInOrder() throws Exception {
+        ExtractedDocument pptx = extract("deck.pptx", Fixtures.pptx(3));
+        assertThat(pptx.mediaType()).isEqualTo("application/vnd.openxmlformats-officedocument.presentationml.presentation");
+        assertThat(pptx.text()).startsWith("[Page 1]\n\nThis is slide 1 of the deck.")
+                .contains("[Page 2]\n\nThis is slide 2 of the deck.", "[Page 3]\n\nThis is slide 3 of the deck.");
+        assertThat(pptx.pageCount()).isEqualTo(3);
+    }
+
+    /**
+     * Tika 3.3 gives DOCX no page signal at all: a hard page break becomes a line break inside the
+     * paragraph (like any {@code <w:br/>}), rendered page breaks and "page break before" vanish, and no
+     * {@code <div class="page">} is emitted. So Word documents get no [Page N] markers, only the page
+     * count Word stored, if any. Should Tika start emitting pages, this fails and markers come for free
+     * through StructuredTextHandler: then assert them here instead.
+     */
+    @Test
+    void docxPageBreaksGiveNoPageMarkersBecauseTikaEmitsNoPageSignal() throws Exception {
+        ExtractedDocument docx = extract("breaks.docx", Fixtures.docxWithPageBreaks());
+        assertThat(docx.text()).isEqualTo("Text on page one.\n\nPage two, after a hard page break.\n\n"
+                + "Page three, after a rendered page break.\n\nPage four, after page break before.");
+    }
+
+    @Test
     void docxTableBecomesAMarkdownTable() throws Exception {
         ExtractedDocument docx = extract("thresholds.docx", Fixtures.docxWithTable());
         assertThat(docx.text()).contains("Thresholds by medium.\n\n" + MARKDOWN_TABLE.strip());

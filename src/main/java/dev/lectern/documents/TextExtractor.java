@@ -1,0 +1,24 @@
+package dev.lectern.documents;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Turns a stored file into the text the model will read, or explains why it cannot. Two ways to run
+ * it: {@link TikaTextExtractor} parses inside the server's JVM; {@link IsolatedTextExtractor} parses in
+ * a child JVM, so a parser that crashes, runs out of memory or never returns costs only that child.
+ */
+interface TextExtractor extends AutoCloseable {
+
+    /**
+     * @param filename the uploaded name, a hint for type detection only
+     * @param timeout  how long the parse may run
+     */
+    ExtractedDocument extract(Path file, String filename, Duration timeout, ExtractionListener listener)
+            throws ExtractionFailedException;
+
+    /** Releases what the extractor holds (child processes); nothing by default. */
+    @Override
+    default void close() {
+    }
+}
