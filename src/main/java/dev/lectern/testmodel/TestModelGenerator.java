@@ -1,28 +1,21 @@
 package dev.lectern.testmodel;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 import dev.lectern.engine.gguf.GgmlType;
 import dev.lectern.engine.gguf.GgufWriter;
-import dev.lectern.engine.tensor.WeightTensors;
 
 /**
  * Writes Qwen3 GGUF files with seeded random weights and the real Qwen3 tokenizer: models with real
  * shapes that exercise every code path, in any weight type, without downloading weights. Tensors are
- * generated and quantized a chunk of rows at a time and streamed to disk, so a 4B model never sits in
- * memory. The same spec always gives the same bytes.
+ * generated and quantized a chunk of rows at a time, on several threads, and streamed to disk, so a 4B
+ * model never sits in memory. The same spec always gives the same bytes, whatever the thread count.
  */
 public final class TestModelGenerator {
-
-    private static final int CHUNK_BYTES = 1 << 20;
 
     private TestModelGenerator() {
     }
@@ -50,19 +43,33 @@ public final class TestModelGenerator {
         }
     }
 
-    /** Writes the model to {@code target}, telling {@code progress} after each tensor. */
+    /** Writes the model to {@code target} on every core, telling {@code progress} after each tensor. */
     public static Result write(Path target, TestModelSpec spec, Qwen3Vocabulary vocabulary, Consumer<Progress> progress)
             throws IOException {
+        return write(target, spec, vocabulary, progress, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Writes the model to {@code target}, quantizing on {@code threads} threads (the file is the same for
+     * any number), telling {@code progress} after each tensor.
+     */
+    public static Result write(Path target, TestModelSpec spec, Qwen3Vocabulary vocabulary, Consumer<Progress> progress,
+                               int threads) throws IOException {
+        return write(target, spec, vocabulary, progress, threads, RandomRowWriter.DEFAULT_CHUNK_BYTES);
+    }
+
+    static Result write(Path target, TestModelSpec spec, Qwen3Vocabulary vocabulary, Consumer<Progress> progress,
+                        int threads, int chunkBytes) throws IOException {
         List<PlannedTensor> plan = plan(spec);
         long totalBytes = plan.stream().mapToLong(PlannedTensor::byteSize).sum();
-        try (GgufWriter writer = GgufWriter.create(target)) {
+        try (GgufWriter writer = GgufWriter.create(target); RandomRowWriter rows = new RandomRowWriter(threads, chunkBytes)) {
             writeMetadata(writer, spec, vocabulary);
             for (PlannedTensor tensor : plan) {
                 writer.addTensor(tensor.name(), tensor.type(), tensor.shape());
             }
             long written = 0;
             for (PlannedTensor tensor : plan) {
-                writer.writeTensor(tensor.name(), out -> writeRandomRows(out, tensor, spec.seed()));
+                writer.writeTensor(tensor.name(), out -> rows.write(out, tensor, spec.seed()));
                 written += tensor.byteSize();
                 progress.accept(new Progress(tensor.name(), tensor.type(), written, totalBytes));
             }
@@ -137,32 +144,5 @@ public final class TestModelGenerator {
                 .putUInt32("tokenizer.ggml.bos_token_id", Qwen3Vocabulary.END_OF_TEXT_ID)
                 .putBoolean("tokenizer.ggml.add_bos_token", false)
                 .putString("tokenizer.chat_template", vocabulary.chatTemplate());
-    }
-
-    /**
-     * Draws the tensor's values row by row and streams them quantized. Each tensor has its own random
-     * stream derived from the seed and its name, so its values do not depend on the other tensors.
-     */
-    private static void writeRandomRows(WritableByteChannel out, PlannedTensor tensor, long seed) throws IOException {
-        SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ tensor.name().hashCode());
-        long rowBytes = tensor.type().rowBytes(tensor.columns());
-        int rowsPerChunk = (int) Math.max(1, Math.min(tensor.rows(), CHUNK_BYTES / rowBytes));
-        float[] values = new float[rowsPerChunk * tensor.columns()];
-        float mean = tensor.isNorm() ? 1f : 0f;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment chunk = arena.allocate(rowBytes * rowsPerChunk);
-            for (int row = 0; row < tensor.rows(); row += rowsPerChunk) {
-                int rows = Math.min(rowsPerChunk, tensor.rows() - row);
-                int count = rows * tensor.columns();
-                for (int i = 0; i < count; i++) {
-                    values[i] = mean + (float) random.nextGaussian() * tensor.standardDeviation();
-                }
-                WeightTensors.quantize(tensor.type(), values, 0, count, chunk, 0);
-                var buffer = chunk.asSlice(0, rowBytes * rows).asByteBuffer();
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
-                }
-            }
-        }
     }
 }

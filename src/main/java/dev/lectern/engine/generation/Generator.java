@@ -5,6 +5,7 @@ import java.util.List;
 
 import dev.lectern.engine.backend.Backend;
 import dev.lectern.engine.chat.ChatMessage;
+import dev.lectern.engine.kv.KvCache;
 import dev.lectern.engine.kv.KvDataType;
 import dev.lectern.engine.kv.PagedKvCache;
 import dev.lectern.engine.model.Qwen3Forward;
@@ -74,8 +75,7 @@ public final class Generator {
         int count = 0;
 
         long start = System.nanoTime();
-        try (PagedKvCache cache = new PagedKvCache(model.config().blockCount(), model.config().kvWidth(), contextLength,
-                kvDataType, PagedKvCache.DEFAULT_BLOCK_SIZE)) {
+        try (PagedKvCache cache = newCache()) {
             float[] logits = prefill(prompt, cache, listener, cancellation);
             long prefillEnd = System.nanoTime();
             long firstToken = 0;
@@ -96,7 +96,7 @@ public final class Generator {
                 shown.append(text);
                 listener.onToken(token, text, System.nanoTime() - start);
                 if (reason == null) {
-                    logits = forward.forward(new int[] {token}, new int[] {cache.length()}, cache, new int[] {0});
+                    logits = decodeStep(token, cache);
                 }
             }
             String rest = stop.takeText() + (reason == FinishReason.STOP_STRING ? "" : decoder.flush());
@@ -112,8 +112,22 @@ public final class Generator {
         }
     }
 
-    /** Encodes the prompt in chunks; returns the logits after its last token, or null if cancelled. */
-    private float[] prefill(int[] prompt, PagedKvCache cache, GenerationListener listener, Cancellation cancellation) {
+    /** A KV cache of this generator's context length and data type, the kind {@link #generate} uses. */
+    public PagedKvCache newCache() {
+        return new PagedKvCache(model.config().blockCount(), model.config().kvWidth(), contextLength, kvDataType,
+                PagedKvCache.DEFAULT_BLOCK_SIZE);
+    }
+
+    /**
+     * Encodes the prompt into an empty cache in chunks of {@link #PREFILL_CHUNK}; returns the logits after
+     * its last token, or null if cancelled. Public so that {@code lectern bench} times the very path
+     * {@link #generate} takes.
+     */
+    public float[] prefill(int[] prompt, KvCache cache, GenerationListener listener, Cancellation cancellation) {
+        if (cache.length() != 0) {
+            throw new IllegalArgumentException("prefill starts from an empty cache; this one holds " + cache.length()
+                    + " positions");
+        }
         float[] logits = null;
         for (int from = 0; from < prompt.length; from += PREFILL_CHUNK) {
             if (cancellation.isCancelled()) {
@@ -130,5 +144,10 @@ public final class Generator {
             listener.onPrefillProgress(to, prompt.length);
         }
         return logits;
+    }
+
+    /** Runs one generated token at the next position of the cache; returns its vocabulary-sized logits. */
+    public float[] decodeStep(int token, KvCache cache) {
+        return forward.forward(new int[] {token}, new int[] {cache.length()}, cache, new int[] {0});
     }
 }

@@ -1,0 +1,83 @@
+package dev.lectern.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+
+import dev.lectern.testmodel.Qwen3Vocabulary;
+import dev.lectern.testmodel.ShapePreset;
+import dev.lectern.testmodel.TestModelGenerator;
+import dev.lectern.testmodel.TestModelSpec;
+import dev.lectern.testmodel.WeightFormat;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** `lectern bench` on a tiny model: the tests asked for, in llama-bench's JSON vocabulary, and its errors. */
+@ExtendWith(OutputCaptureExtension.class)
+class BenchCommandTest {
+
+    @TempDir
+    static Path dir;
+
+    private static Path model;
+
+    @BeforeAll
+    static void writeTinyModel() throws IOException {
+        model = TestModelGenerator.write(dir.resolve("tiny.gguf"), TestModelSpec.of(ShapePreset.TINY, WeightFormat.Q8_0, 1),
+                Qwen3Vocabulary.load(Qwen3Vocabulary.NPM_PACKAGE_DIRECTORY), progress -> { }).file();
+    }
+
+    @Test
+    void jsonModePrintsOneObjectPerTestAndNothingElse(CapturedOutput output) {
+        assertThat(LecternCommand.execute("bench", "--model", model.toString(), "--prefill", "8,20", "--decode", "4",
+                "--depth", "0,30", "--reps", "2", "--threads", "2", "--json")).isZero();
+
+        List<String> lines = output.getOut().lines().toList();
+        assertThat(lines).hasSize(4);
+        List<JsonNode> results = lines.stream().map(line -> JsonMapper.builder().build().readTree(line)).toList();
+        assertThat(results).extracting(r -> r.get("test").asString()).containsExactly("pp8", "pp20", "tg4", "tg4");
+        assertThat(results.get(0).has("depth")).as("prefill lines carry no depth, as in the issue").isFalse();
+        assertThat(results.get(2).get("depth").asInt()).isZero();
+        assertThat(results.get(3).get("depth").asInt()).isEqualTo(30);
+        for (JsonNode result : results) {
+            double rate = result.get("tok_s").asDouble();
+            assertThat(rate).as("%s", result).isPositive();
+            assertThat(result.get("min").asDouble()).isLessThanOrEqualTo(rate);
+            assertThat(result.get("max").asDouble()).isGreaterThanOrEqualTo(rate);
+            assertThat(result.get("reps").asInt()).isEqualTo(2);
+            assertThat(result.get("threads").asInt()).isEqualTo(2);
+            assertThat(result.get("model").asString()).isEqualTo("tiny.gguf");
+            assertThat(result.get("load_s").asDouble()).isPositive();
+        }
+        assertThat(output.getErr()).contains("pp20 warm-up").contains("tg4 @ d30 rep 2").contains("peak RSS");
+    }
+
+    @Test
+    void tableModeShowsMedianMinAndMaxPerTest(CapturedOutput output) {
+        assertThat(LecternCommand.execute("bench", "--model", model.toString(), "--prefill", "6", "--decode", "3",
+                "--reps", "1", "--backend", "reference")).isZero();
+        assertThat(output.getOut()).containsPattern("test\\s+depth\\s+tok/s\\s+min\\s+max\\s+reps")
+                .containsPattern("pp6\\s+0\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+\\s+1")
+                .containsPattern("tg3\\s+0\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+\\s+1")
+                .contains("model load");
+    }
+
+    @Test
+    void aContextTooSmallForTheLargestTestIsRefused(CapturedOutput output) {
+        assertThat(LecternCommand.execute("bench", "--model", model.toString(), "--prefill", "16", "--decode", "8",
+                "--depth", "20", "--context", "27")).isEqualTo(1);
+        assertThat(output.getErr()).contains("--context 27 is too small: the largest test needs 28 positions");
+        assertThat(LecternCommand.execute("bench", "--model", model.toString(), "--prefill", "0", "--decode", "0"))
+                .isEqualTo(1);
+        assertThat(output.getErr()).contains("nothing to measure");
+    }
+}
