@@ -1,7 +1,6 @@
 package dev.lectern.engine.cpu;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 import dev.lectern.engine.kv.KvCache;
@@ -13,16 +12,19 @@ import dev.lectern.engine.tensor.Q8_0Tensor;
  * storage block (tile) at a time, and each query keeps a running maximum, sum and weighted sum of values
  * (online softmax), so no score row or widened copy of the whole context is ever built.
  *
- * <p>A task is one key/value head and a block of up to {@value #ROWS_PER_TASK} query rows: it widens its
- * head's slice of a tile's keys and values to floats once (a small, cache-resident copy) and every query
- * row and query head of the group uses it. Decoding one token therefore reads each cached half once per
- * layer, and a prefill chunk widens each tile once per block of rows rather than once per row.
+ * <p>A task is one key/value head and a block of query rows: it widens its head's slice of a tile's keys
+ * and values to floats once (a small, cache-resident copy) and every query row and query head of the
+ * group uses it. Decoding one token therefore reads each cached half once per layer. A prefill chunk
+ * takes blocks as large as still gives every thread a few tasks, since each block widens the whole
+ * visible context again (with blocks of 16 rows, widening took most of a 2048-token prefill's attention).
  */
 final class GroupedQueryAttention {
 
-    /** Query rows per task: enough to amortize widening a tile, few enough to spread a prefill over threads. */
-    private static final int ROWS_PER_TASK = 16;
-    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED;
+    /** Query rows per task, at least and at most: the scratch state grows with it (256 rows: ~0.5 MB). */
+    private static final int MIN_ROWS_PER_TASK = 16;
+    private static final int MAX_ROWS_PER_TASK = 256;
+    /** Tasks per thread wanted, so that a thread slowed by a neighbour is evened out. */
+    private static final int TASKS_PER_THREAD = 4;
 
     private final RowOps ops;
     private final WorkerPool pool;
@@ -72,11 +74,13 @@ final class GroupedQueryAttention {
                     + " whole number of " + headDim + "-value key/value heads dividing " + heads + " query heads");
         }
         int kvHeads = width / headDim;
-        int rowBlocks = Math.ceilDiv(rows, ROWS_PER_TASK);
+        int rowsPerTask = (int) Math.clamp((long) rows * kvHeads / ((long) pool.threads() * TASKS_PER_THREAD),
+                MIN_ROWS_PER_TASK, MAX_ROWS_PER_TASK);
+        int rowBlocks = Math.ceilDiv(rows, rowsPerTask);
         pool.run(kvHeads * rowBlocks, (task, worker) -> {
             int kvHead = task % kvHeads;
-            int firstRow = (task / kvHeads) * ROWS_PER_TASK;
-            attendBlock(queries, Math.min(rows, firstRow + ROWS_PER_TASK), firstRow, positions, heads, headDim,
+            int firstRow = (task / kvHeads) * rowsPerTask;
+            attendBlock(queries, Math.min(rows, firstRow + rowsPerTask), firstRow, positions, heads, headDim,
                     kvHead, kvHeads, cache, layer, output, scratch[worker]);
         });
     }
@@ -134,7 +138,7 @@ final class GroupedQueryAttention {
     }
 
     /** Widens one head's keys and values of positions start..start+count-1 (one storage block) into s. */
-    private static void readSlices(KvCache cache, int layer, int start, int count, int from, int length, Scratch s) {
+    private void readSlices(KvCache cache, int layer, int start, int count, int from, int length, Scratch s) {
         int block = start / cache.blockSize();
         int width = cache.width();
         int firstRow = start % cache.blockSize();
@@ -144,8 +148,8 @@ final class GroupedQueryAttention {
             long rowBytes = 2L * width;
             for (int j = 0; j < count; j++) {
                 long at = (firstRow + j) * rowBytes + 2L * from;
-                widen(keys, at, s.keys, j * length, length);
-                widen(values, at, s.values, j * length, length);
+                ops.widenHalves(keys, at, s.keys, j * length, length);
+                ops.widenHalves(values, at, s.values, j * length, length);
             }
         } else if (from % 32 == 0 && length % 32 == 0) {
             MemorySegment keys = cache.keyBlock(layer, block);
@@ -163,13 +167,6 @@ final class GroupedQueryAttention {
                 cache.readValue(layer, start + j, s.position, 0);
                 System.arraycopy(s.position, from, s.values, j * length, length);
             }
-        }
-    }
-
-    /** A plain loop on purpose: C2 turns it into vector half-to-float conversions (measured ~30 per ns). */
-    private static void widen(MemorySegment data, long at, float[] out, int outOffset, int count) {
-        for (int i = 0; i < count; i++) {
-            out[outOffset + i] = Float.float16ToFloat(data.get(HALF, at + 2L * i));
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.lectern.engine.cpu;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * The element-wise and per-row vector operations of the forward pass that are not matrix products. One
  * species template implements them ({@link VectorRowOps}, bound by {@link SpeciesBinding}); the backend
@@ -39,6 +41,9 @@ interface RowOps {
      * (keys: count rows of length values, one per position).
      */
     void scores(float[] q, int qOffset, float[] keys, int count, int length, float scale, float[] out);
+
+    /** Widens {@code count} little-endian IEEE halves at {@code data[offset ..]} to floats in {@code out}. */
+    void widenHalves(MemorySegment data, long offset, float[] out, int outOffset, int count);
 
     /** {@code x[j] = e^(x[j] - shift)} for j below count; returns their sum. */
     float expShifted(float[] x, int count, float shift);

@@ -1,12 +1,21 @@
 package dev.lectern.engine.cpu;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.EXP;
+import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.MAX;
+import static jdk.incubator.vector.VectorOperators.S2I;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
+import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -19,6 +28,9 @@ final class VectorRowOps implements RowOps {
 
     private static final VectorSpecies<Float> F = SpeciesBinding.species(MethodHandles.lookup());
     private static final int L = F.length();
+    private static final VectorSpecies<Short> S = SpeciesBinding.shorts(F);
+    private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     @Override
     public void rmsNorm(float[] in, int inOffset, int width, float[] weight, float eps, float[] out, int outOffset) {
@@ -257,6 +269,31 @@ final class VectorRowOps implements RowOps {
                 a += weights[j] * values[j * length + i];
             }
             acc[accOffset + i] = a;
+        }
+    }
+
+    /**
+     * The Vector API has no half-float conversion, so the bits are moved into float position and rescaled
+     * (as F16Matmul does): (h & 0x7FFF) << 13 read as a float, times 2^112, is exact for normal and
+     * subnormal halves; exponent 31 (infinity, NaN) gets float's 255; the sign goes back last. A plain
+     * Float.float16ToFloat loop was not vectorized here (the KV cache's shared-arena slices) and made
+     * attention at long contexts convert ~1 value per nanosecond.
+     */
+    @Override
+    public void widenHalves(MemorySegment data, long offset, float[] out, int outOffset, int count) {
+        int bound = F.loopBound(count);
+        int i = 0;
+        for (; i < bound; i += L) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(S, data, offset + 2L * i, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(S2I, I, 0);
+            IntVector bits = h.and(0x7FFF).lanewise(LSHL, 13);
+            FloatVector magnitude = bits.reinterpretAsFloats().mul(0x1p112f);
+            VectorMask<Integer> special = h.and(0x7C00).compare(EQ, 0x7C00);
+            IntVector result = magnitude.reinterpretAsInts().blend(bits.or(0x7F80_0000), special);
+            result.or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().intoArray(out, outOffset + i);
+        }
+        for (; i < count; i++) {
+            out[outOffset + i] = Float.float16ToFloat(data.get(HALF, offset + 2L * i));
         }
     }
 }
