@@ -8,8 +8,8 @@ import dev.lectern.engine.kv.KvDataType;
 import dev.lectern.engine.tensor.Q8_0Tensor;
 
 /**
- * Causal grouped-query attention over a {@link KvCache}, flash-style: the cached positions are visited one
- * storage block (tile) at a time, and each query keeps a running maximum, sum and weighted sum of values
+ * Causal grouped-query attention over a {@link KvCache}, flash-style: the cached positions are visited a
+ * tile of {@value #TILE_POSITIONS} positions (whole storage blocks) at a time, and each query keeps a running maximum, sum and weighted sum of values
  * (online softmax), so no score row or widened copy of the whole context is ever built.
  *
  * <p>A task is one key/value head and a block of query rows: it widens its head's slice of a tile's keys
@@ -20,11 +20,21 @@ import dev.lectern.engine.tensor.Q8_0Tensor;
  */
 final class GroupedQueryAttention {
 
-    /** Query rows per task, at least and at most: the scratch state grows with it (256 rows: ~0.5 MB). */
+    /**
+     * Query rows per task, at least and at most: each task widens the visible context once, but its
+     * running state grows with its rows (measured: 64 rows beat 16 and 256 on pp512 and pp2048).
+     */
     private static final int MIN_ROWS_PER_TASK = 16;
-    private static final int MAX_ROWS_PER_TASK = 256;
+    private static final int MAX_ROWS_PER_TASK = 64;
     /** Tasks per thread wanted, so that a thread slowed by a neighbour is evened out. */
     private static final int TASKS_PER_THREAD = 4;
+    /**
+     * Positions per tile, rounded up to whole cache blocks. Measured on pp512/pp2048: 256-position tiles
+     * were slower than 64 (the widened and transposed tile no longer stays in L1).
+     */
+    private static final int TILE_POSITIONS = 64;
+    /** Query heads per task from which scores are computed against a transposed key tile. */
+    private static final int TRANSPOSE_FROM_STATES = 8;
 
     private final RowOps ops;
     private final WorkerPool pool;
@@ -33,6 +43,7 @@ final class GroupedQueryAttention {
     /** One thread's buffers, grown on demand and reused across calls. */
     private static final class Scratch {
         float[] keys = new float[0];
+        float[] keysTransposed = new float[0];
         float[] values = new float[0];
         float[] scores = new float[0];
         float[] position = new float[0];
@@ -40,11 +51,12 @@ final class GroupedQueryAttention {
         float[] maxima = new float[0];
         float[] weighted = new float[0];
 
-        void ensure(int tile, int headDim, int width, int states) {
-            if (keys.length < tile * headDim) {
+        void ensure(int tile, int stride, int headDim, int width, int states) {
+            if (keys.length < tile * headDim || keysTransposed.length < stride * headDim) {
                 keys = new float[tile * headDim];
+                keysTransposed = new float[stride * headDim];
                 values = new float[tile * headDim];
-                scores = new float[tile];
+                scores = new float[stride];
             }
             if (position.length < width) {
                 position = new float[width];
@@ -88,9 +100,14 @@ final class GroupedQueryAttention {
     private void attendBlock(float[] queries, int endRow, int firstRow, int[] positions, int heads, int headDim,
                              int kvHead, int kvHeads, KvCache cache, int layer, float[] output, Scratch s) {
         int group = heads / kvHeads;
-        int tile = cache.blockSize();
+        int tile = Math.ceilDiv(TILE_POSITIONS, cache.blockSize()) * cache.blockSize();
+        // Rows of the transposed key tile hold whole vectors: the scores are computed a vector at a time.
+        int stride = Math.ceilDiv(tile, ops.lanes()) * ops.lanes();
         int states = (endRow - firstRow) * group;
-        s.ensure(tile, headDim, cache.width(), states);
+        s.ensure(tile, stride, headDim, cache.width(), states);
+        // Scoring against a transposed tile needs no lane sums but costs a transposition per tile: worth it
+        // when many query heads share the tile (prefill), not for the one or two of a decoding step.
+        boolean transpose = states >= TRANSPOSE_FROM_STATES;
         Arrays.fill(s.maxima, 0, states, Float.NEGATIVE_INFINITY);
         Arrays.fill(s.sums, 0, states, 0f);
         Arrays.fill(s.weighted, 0, states * headDim, 0f);
@@ -102,6 +119,11 @@ final class GroupedQueryAttention {
         for (int start = 0; start < visible; start += tile) {
             int count = Math.min(tile, visible - start);
             readSlices(cache, layer, start, count, kvHead * headDim, headDim, s);
+            for (int j = 0; transpose && j < count; j++) {
+                for (int i = 0; i < headDim; i++) {
+                    s.keysTransposed[i * stride + j] = s.keys[j * headDim + i];
+                }
+            }
             for (int r = firstRow; r < endRow; r++) {
                 int seen = Math.min(count, positions[r] + 1 - start);
                 if (seen <= 0) {
@@ -110,7 +132,11 @@ final class GroupedQueryAttention {
                 for (int g = 0; g < group; g++) {
                     int state = (r - firstRow) * group + g;
                     int query = (r * heads + kvHead * group + g) * headDim;
-                    ops.scores(queries, query, s.keys, seen, headDim, scale, s.scores);
+                    if (transpose) {
+                        ops.scoresTransposed(queries, query, s.keysTransposed, stride, seen, headDim, scale, s.scores);
+                    } else {
+                        ops.scores(queries, query, s.keys, seen, headDim, scale, s.scores);
+                    }
                     float tileMax = Float.NEGATIVE_INFINITY;
                     for (int j = 0; j < seen; j++) {
                         tileMax = Math.max(tileMax, s.scores[j]);
@@ -137,8 +163,20 @@ final class GroupedQueryAttention {
         }
     }
 
-    /** Widens one head's keys and values of positions start..start+count-1 (one storage block) into s. */
+    /** Widens one head's keys and values of positions start..start+count-1 into s, block by block. */
     private void readSlices(KvCache cache, int layer, int start, int count, int from, int length, Scratch s) {
+        int blockSize = cache.blockSize();
+        for (int done = 0; done < count; ) {
+            int position = start + done;
+            int inBlock = Math.min(count - done, blockSize - position % blockSize);
+            readBlockSlices(cache, layer, position, inBlock, from, length, s, done);
+            done += inBlock;
+        }
+    }
+
+    /** Positions start..start+count-1, all in one storage block, into tile rows offset.. of s. */
+    private void readBlockSlices(KvCache cache, int layer, int start, int count, int from, int length, Scratch s,
+                                 int offset) {
         int block = start / cache.blockSize();
         int width = cache.width();
         int firstRow = start % cache.blockSize();
@@ -148,8 +186,8 @@ final class GroupedQueryAttention {
             long rowBytes = 2L * width;
             for (int j = 0; j < count; j++) {
                 long at = (firstRow + j) * rowBytes + 2L * from;
-                ops.widenHalves(keys, at, s.keys, j * length, length);
-                ops.widenHalves(values, at, s.values, j * length, length);
+                ops.widenHalves(keys, at, s.keys, (offset + j) * length, length);
+                ops.widenHalves(values, at, s.values, (offset + j) * length, length);
             }
         } else if (from % 32 == 0 && length % 32 == 0) {
             MemorySegment keys = cache.keyBlock(layer, block);
@@ -157,15 +195,15 @@ final class GroupedQueryAttention {
             long rowBytes = (long) width / 32 * 34;
             for (int j = 0; j < count; j++) {
                 long at = (firstRow + j) * rowBytes + (long) from / 32 * 34;
-                Q8_0Tensor.dequantize(keys, at, length, s.keys, j * length);
-                Q8_0Tensor.dequantize(values, at, length, s.values, j * length);
+                Q8_0Tensor.dequantize(keys, at, length, s.keys, (offset + j) * length);
+                Q8_0Tensor.dequantize(values, at, length, s.values, (offset + j) * length);
             }
         } else {
             for (int j = 0; j < count; j++) {
                 cache.readKey(layer, start + j, s.position, 0);
-                System.arraycopy(s.position, from, s.keys, j * length, length);
+                System.arraycopy(s.position, from, s.keys, (offset + j) * length, length);
                 cache.readValue(layer, start + j, s.position, 0);
-                System.arraycopy(s.position, from, s.values, j * length, length);
+                System.arraycopy(s.position, from, s.values, (offset + j) * length, length);
             }
         }
     }

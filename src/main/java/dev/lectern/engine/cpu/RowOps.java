@@ -9,6 +9,9 @@ import java.lang.foreign.MemorySegment;
  */
 interface RowOps {
 
+    /** Floats per vector. */
+    int lanes();
+
     /** RMSNorm of {@code in[inOffset ..+width)} times {@code weight}, into {@code out[outOffset ..)}; may be in place. */
     void rmsNorm(float[] in, int inOffset, int width, float[] weight, float eps, float[] out, int outOffset);
 
@@ -41,6 +44,15 @@ interface RowOps {
      * (keys: count rows of length values, one per position).
      */
     void scores(float[] q, int qOffset, float[] keys, int count, int length, float scale, float[] out);
+
+    /**
+     * Attention scores against a transposed key tile: {@code out[j] = scale · Σ_i q[qOffset + i] ·
+     * keysT[i · stride + j]} for j below count. Vectorized over positions, so no lane sums; {@code out} and
+     * every row of {@code keysT} must have room for count rounded up to a whole vector (extra lanes are
+     * computed and ignored).
+     */
+    void scoresTransposed(float[] q, int qOffset, float[] keysT, int stride, int count, int length, float scale,
+                          float[] out);
 
     /** Widens {@code count} little-endian IEEE halves at {@code data[offset ..]} to floats in {@code out}. */
     void widenHalves(MemorySegment data, long offset, float[] out, int outOffset, int count);

@@ -33,6 +33,11 @@ final class VectorRowOps implements RowOps {
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     @Override
+    public int lanes() {
+        return L;
+    }
+
+    @Override
     public void rmsNorm(float[] in, int inOffset, int width, float[] weight, float eps, float[] out, int outOffset) {
         FloatVector squares = FloatVector.zero(F);
         int bound = F.loopBound(width);
@@ -294,6 +299,36 @@ final class VectorRowOps implements RowOps {
         }
         for (; i < count; i++) {
             out[outOffset + i] = Float.float16ToFloat(data.get(HALF, offset + 2L * i));
+        }
+    }
+
+    @Override
+    public void scoresTransposed(float[] q, int qOffset, float[] keysT, int stride, int count, int length, float scale,
+                                 float[] out) {
+        int vectors = Math.ceilDiv(count, L);
+        int v = 0;
+        for (; v + 4 <= vectors; v += 4) {
+            int j = v * L;
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            for (int i = 0, k = j; i < length; i++, k += stride) {
+                FloatVector x = FloatVector.broadcast(F, q[qOffset + i]);
+                a0 = FloatVector.fromArray(F, keysT, k).fma(x, a0);
+                a1 = FloatVector.fromArray(F, keysT, k + L).fma(x, a1);
+                a2 = FloatVector.fromArray(F, keysT, k + 2 * L).fma(x, a2);
+                a3 = FloatVector.fromArray(F, keysT, k + 3 * L).fma(x, a3);
+            }
+            a0.mul(scale).intoArray(out, j);
+            a1.mul(scale).intoArray(out, j + L);
+            a2.mul(scale).intoArray(out, j + 2 * L);
+            a3.mul(scale).intoArray(out, j + 3 * L);
+        }
+        for (; v < vectors; v++) {
+            int j = v * L;
+            FloatVector a = FloatVector.zero(F);
+            for (int i = 0, k = j; i < length; i++, k += stride) {
+                a = FloatVector.fromArray(F, keysT, k).fma(FloatVector.broadcast(F, q[qOffset + i]), a);
+            }
+            a.mul(scale).intoArray(out, j);
         }
     }
 }
