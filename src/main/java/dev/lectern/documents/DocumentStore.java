@@ -44,9 +44,6 @@ class DocumentStore {
 
     private final Path directory;
     private final Path incoming;
-    /** Bytes past the limit read and dropped before answering 413, so the client is done sending and reads it. */
-    static final long DRAIN_PAST_LIMIT = 32L * 1024 * 1024;
-
     private final DataSize maxUpload;
     private final ReentrantLock[] locks = new ReentrantLock[64];
 
@@ -67,24 +64,18 @@ class DocumentStore {
     }
 
     /**
-     * Writes the stream to a new incoming file, hashing and counting as it goes. Past the limit nothing more
-     * is written; the rest of the body is read and dropped (up to {@link #DRAIN_PAST_LIMIT}) before the 413
-     * {@link DocumentProblem}, because a client that is still sending when the server answers and closes
-     * sees a broken connection instead of the message. No file is left behind.
+     * Writes the stream to a new incoming file, hashing and counting as it goes. Errors with a 413
+     * {@link DocumentProblem} as soon as the limit is passed, leaving no file behind.
      */
     Mono<Received> receive(Flux<DataBuffer> content) {
         Path target = incoming.resolve(UUID.randomUUID() + ".part");
         MessageDigest sha256 = newSha256();
         AtomicLong bytes = new AtomicLong();
         long limit = maxUpload.toBytes();
-        Flux<DataBuffer> counted = content.handle((buffer, sink) -> {
-            long total = bytes.addAndGet(buffer.readableByteCount());
-            if (total > limit) {
+        Flux<DataBuffer> counted = content.doOnNext(buffer -> {
+            if (bytes.addAndGet(buffer.readableByteCount()) > limit) {
                 DataBufferUtils.release(buffer);
-                if (total - limit > DRAIN_PAST_LIMIT) {
-                    sink.error(tooLarge());
-                }
-                return;
+                throw tooLarge();
             }
             try (DataBuffer.ByteBufferIterator views = buffer.readableByteBuffers()) {
                 while (views.hasNext()) {
@@ -92,11 +83,9 @@ class DocumentStore {
                     sha256.update(view);
                 }
             }
-            sink.next(buffer);
         });
         return DataBufferUtils.write(counted, target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
-                .then(Mono.defer(() -> bytes.get() > limit ? Mono.<Received>error(tooLarge())
-                        : Mono.fromSupplier(() -> new Received(target, HexFormat.of().formatHex(sha256.digest()), bytes.get()))))
+                .then(Mono.fromSupplier(() -> new Received(target, HexFormat.of().formatHex(sha256.digest()), bytes.get())))
                 .onErrorResume(failure -> Mono.fromRunnable(() -> deleteQuietly(target))
                         .subscribeOn(Schedulers.boundedElastic())
                         .then(Mono.error(failure)))

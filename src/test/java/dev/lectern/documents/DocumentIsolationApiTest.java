@@ -32,11 +32,13 @@ import org.springframework.http.MediaType;
 import org.springframework.http.client.MultipartBodyBuilder;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.BodyInserters;
 
 import dev.lectern.LecternApplication;
 import dev.lectern.LecternIntegrationTest;
+import reactor.netty.resources.ConnectionProvider;
 
 /**
  * The documents API with extraction in child processes (the default) under hostile conditions: a child
@@ -75,7 +77,9 @@ class DocumentIsolationApiTest {
 
     @BeforeEach
     void client() {
-        client = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
+        // A connection per request, as in DocumentApiTest: no pooled connection the server may have closed.
+        client = WebTestClient.bindToServer(new ReactorClientHttpConnector(reactor.netty.http.client.HttpClient.create(ConnectionProvider.newConnection())))
+                .baseUrl("http://localhost:" + port)
                 .responseTimeout(Duration.ofSeconds(120)).build();
     }
 
