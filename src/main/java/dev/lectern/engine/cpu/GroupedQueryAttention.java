@@ -3,6 +3,7 @@ package dev.lectern.engine.cpu;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
+import dev.lectern.engine.gguf.GgmlType;
 import dev.lectern.engine.kv.KvCache;
 import dev.lectern.engine.kv.KvDataType;
 import dev.lectern.engine.tensor.Q8_0Tensor;
@@ -189,12 +190,12 @@ final class GroupedQueryAttention {
                 ops.widenHalves(keys, at, s.keys, (offset + j) * length, length);
                 ops.widenHalves(values, at, s.values, (offset + j) * length, length);
             }
-        } else if (from % 32 == 0 && length % 32 == 0) {
+        } else if (from % GgmlType.Q8_0.blockSize() == 0 && length % GgmlType.Q8_0.blockSize() == 0) {
             MemorySegment keys = cache.keyBlock(layer, block);
             MemorySegment values = cache.valueBlock(layer, block);
-            long rowBytes = (long) width / 32 * 34;
+            long rowBytes = GgmlType.Q8_0.rowBytes(width);
             for (int j = 0; j < count; j++) {
-                long at = (firstRow + j) * rowBytes + (long) from / 32 * 34;
+                long at = (firstRow + j) * rowBytes + GgmlType.Q8_0.rowBytes(from);
                 Q8_0Tensor.dequantize(keys, at, length, s.keys, (offset + j) * length);
                 Q8_0Tensor.dequantize(values, at, length, s.values, (offset + j) * length);
             }
