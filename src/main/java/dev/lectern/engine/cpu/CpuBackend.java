@@ -1,6 +1,7 @@
 package dev.lectern.engine.cpu;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -22,7 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The {@link Backend} for CPUs, on the Vector API. Q8_0, Q6_K and Q4_K weights are repacked by {@link #prepare}
  * into row panels on the heap ({@link PanelWeights}); other types are read in place as ggml blocks and
- * dequantized in registers (one kernel class per type). Output rows are split across a persistent
+ * dequantized in registers (one kernel class per type). Where the {@link NativeKernels} load, Q4_K and Q6_K
+ * weights are instead read in place by native int8 kernels, with the inputs rounded to int8 as llama.cpp
+ * rounds them (the Vector API has no 8-bit multiply-add, and its 4-bit kernels are compute-bound). Output rows are split across a persistent
  * {@link WorkerPool}, as is attention (by query row and key/value head). The cheap row operations run on
  * the caller's thread.
  *
@@ -53,21 +56,36 @@ public final class CpuBackend implements Backend, AutoCloseable {
     private final GroupedQueryAttention attention;
     private final RopeTable rope = new RopeTable();
     private float[] subBlockSums = new float[0];
+    /** The native K-quant kernels, or null: then every type runs on the Vector API. */
+    private final NativeKernels nativeKernels;
+    private final String nativeDescription;
+    private byte[] roundedQuants = new byte[0];
+    private float[] roundedScales = new float[0];
+    private short[] roundedSums = new short[0];
 
-    /** One thread per available processor, the widest vectors the CPU has. */
+    /** One thread per available processor, the widest vectors the CPU has, native kernels where they load. */
     public CpuBackend() {
         this(Runtime.getRuntime().availableProcessors());
     }
 
+    /** {@code threads} threads, the widest vectors the CPU has, native K-quant kernels where they load. */
     public CpuBackend(int threads) {
-        this(threads, FloatVector.SPECIES_PREFERRED);
+        this(threads, FloatVector.SPECIES_PREFERRED, NativeKernels.load());
+    }
+
+    /** Vector API kernels only, of the given width (the kernel tests compare both widths to the reference). */
+    public CpuBackend(int threads, VectorSpecies<Float> species) {
+        this(threads, species, new NativeKernels.Availability(null, "native kernels not asked for"));
     }
 
     /**
      * @param threads threads that run the kernels, the caller's included
      * @param species the vector width the kernels use: 256 or 512 bits (tests run both)
+     * @param nativeKernels the native K-quant kernels, when {@link NativeKernels.Availability#loaded()}
      */
-    public CpuBackend(int threads, VectorSpecies<Float> species) {
+    public CpuBackend(int threads, VectorSpecies<Float> species, NativeKernels.Availability nativeKernels) {
+        this.nativeKernels = nativeKernels.kernels();
+        this.nativeDescription = nativeKernels.description();
         this.species = SpeciesBinding.checkSupported(Objects.requireNonNull(species, "species"));
         this.pool = new WorkerPool(threads);
         matmuls.put(GgmlType.F32, SpeciesBinding.bind(F32Matmul.class, MatmulKernel.class, species));
@@ -81,7 +99,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         this.packedInt8 = bindPanelMatmul(PackedInt8Matmul.class, species);
         this.packedQ4_K = bindPanelMatmul(PackedQ4_KMatmul.class, species);
         this.ops = SpeciesBinding.bind(VectorRowOps.class, RowOps.class, species);
-        this.attention = new GroupedQueryAttention(ops, pool);
+        this.attention = new GroupedQueryAttention(ops, pool, this.nativeKernels);
     }
 
     @SuppressWarnings("unchecked")
@@ -92,7 +110,12 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     @Override
     public String name() {
-        return "cpu-" + species.vectorBitSize() + "bit-" + pool.threads() + "t";
+        return "cpu-" + species.vectorBitSize() + "bit-" + pool.threads() + "t" + (nativeKernels != null ? "+native" : "");
+    }
+
+    /** Whether the native K-quant kernels run, and if not, why. */
+    public String nativeKernelsDescription() {
+        return nativeDescription;
     }
 
     public int threads() {
@@ -109,7 +132,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
      */
     @Override
     public void prepare(WeightTensor weight) {
-        if (packed.containsKey(weight)) {
+        if (packed.containsKey(weight) || runsNatively(weight)) {
             return;
         }
         PanelWeights panels = switch (weight.type()) {
@@ -138,6 +161,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int outputs = weight.rows();
         Objects.checkFromIndexSize(0, Math.multiplyExact(rows, columns), input.length);
         Objects.checkFromIndexSize(0, Math.multiplyExact(rows, outputs), output.length);
+        if (runsNatively(weight)) {
+            multiplyNatively(weight, input, rows, output);
+            return;
+        }
         PanelWeights panels = packed.get(weight);
         if (panels != null) {
             switch (panels) {
@@ -173,6 +200,47 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int step = perChunk;
         pool.run(Math.ceilDiv(panels, step), (chunk, worker) -> kernel.multiply(weight, input, rows, sums, output,
                 chunk * step, Math.min(panels, (chunk + 1) * step)));
+    }
+
+    private boolean runsNatively(WeightTensor weight) {
+        return nativeKernels != null && NativeKernels.handles(weight.type(), weight.columns());
+    }
+
+    /**
+     * Rounds the inputs to int8 (in parallel, by input row), then multiplies the weights in place, a share
+     * of output rows per chunk.
+     */
+    private void multiplyNatively(WeightTensor weight, float[] input, int rows, float[] output) {
+        int columns = weight.columns();
+        int outputs = weight.rows();
+        int values = rows * columns;
+        if (roundedQuants.length < values) {
+            roundedQuants = new byte[values];
+            roundedScales = new float[values / NativeKernels.BLOCK];
+            roundedSums = new short[values / NativeKernels.SUM_GROUP];
+        }
+        byte[] quants = roundedQuants;
+        float[] scales = roundedScales;
+        short[] sums = roundedSums;
+        if (rows < 8) {
+            // A few microseconds of work: a hand-off to the pool would cost more than it saves.
+            nativeKernels.quantize(input, 0, rows, columns, quants, scales, sums);
+        } else {
+            int rowsPerShare = Math.ceilDiv(rows, pool.threads() * CHUNKS_PER_THREAD);
+            pool.run(Math.ceilDiv(rows, rowsPerShare), (chunk, worker) -> nativeKernels.quantize(input,
+                    chunk * rowsPerShare, Math.min(rows, (chunk + 1) * rowsPerShare), columns, quants, scales, sums));
+        }
+        long work = (long) outputs * columns * rows;
+        long chunks = Math.clamp(work / MIN_CHUNK_WORK, 1, (long) pool.threads() * CHUNKS_PER_THREAD);
+        if (rows >= 8) {
+            chunks = Math.max(chunks, outputs * weight.rowBytes() / PREFILL_CHUNK_BYTES);
+        }
+        int perChunk = Math.ceilDiv(outputs, (int) Math.min(chunks, outputs));
+        GgmlType type = weight.type();
+        MemorySegment data = weight.data();
+        pool.run(Math.ceilDiv(outputs, perChunk), (chunk, worker) -> nativeKernels.multiply(type, data, columns,
+                chunk * perChunk, Math.min(outputs, (chunk + 1) * perChunk), quants, scales, sums, rows, output,
+                outputs));
     }
 
     /** The sum of every 32 consecutive inputs of every row (K-quant kernels subtract min · Σx per sub-block). */

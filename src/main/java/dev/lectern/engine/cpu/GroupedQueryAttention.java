@@ -37,9 +37,20 @@ final class GroupedQueryAttention {
     /** Query heads per task from which scores are computed against a transposed key tile. */
     private static final int TRANSPOSE_FROM_STATES = 8;
 
+    /**
+     * Query rows up to which a call runs on the native kernel, where it loads and the cache is F16: decoding
+     * (one row, or a few for speculative steps). It widens halves with one instruction per 16, where the
+     * Vector API needs about ten, and widening dominated decoding at long context. Larger prefill chunks
+     * stay here, where each widened tile serves many query rows.
+     */
+    private static final int NATIVE_MAX_ROWS = 4;
+
     private final RowOps ops;
     private final WorkerPool pool;
     private final Scratch[] scratch;
+    private final NativeKernels nativeKernels;
+    private long[] keyAddresses = new long[0];
+    private long[] valueAddresses = new long[0];
 
     /** One thread's buffers, grown on demand and reused across calls. */
     private static final class Scratch {
@@ -72,9 +83,10 @@ final class GroupedQueryAttention {
         }
     }
 
-    GroupedQueryAttention(RowOps ops, WorkerPool pool) {
+    GroupedQueryAttention(RowOps ops, WorkerPool pool, NativeKernels nativeKernels) {
         this.ops = ops;
         this.pool = pool;
+        this.nativeKernels = nativeKernels;
         this.scratch = new Scratch[pool.threads()];
         Arrays.setAll(scratch, i -> new Scratch());
     }
@@ -87,6 +99,12 @@ final class GroupedQueryAttention {
                     + " whole number of " + headDim + "-value key/value heads dividing " + heads + " query heads");
         }
         int kvHeads = width / headDim;
+        if (nativeKernels != null && rows <= NATIVE_MAX_ROWS && cache.dataType() == KvDataType.F16
+                && headDim % 16 == 0 && headDim <= NativeKernels.MAX_HEAD_DIM
+                && heads / kvHeads <= NativeKernels.MAX_ATTENTION_GROUP) {
+            attendNatively(queries, rows, positions, heads, headDim, kvHeads, cache, layer, output);
+            return;
+        }
         int rowsPerTask = (int) Math.clamp((long) rows * kvHeads / ((long) pool.threads() * TASKS_PER_THREAD),
                 MIN_ROWS_PER_TASK, MAX_ROWS_PER_TASK);
         int rowBlocks = Math.ceilDiv(rows, rowsPerTask);
@@ -95,6 +113,36 @@ final class GroupedQueryAttention {
             int firstRow = (task / kvHeads) * rowsPerTask;
             attendBlock(queries, Math.min(rows, firstRow + rowsPerTask), firstRow, positions, heads, headDim,
                     kvHead, kvHeads, cache, layer, output, scratch[worker]);
+        });
+    }
+
+    /** One task per query row and key/value head; the kernel walks the cache's blocks by address. */
+    private void attendNatively(float[] queries, int rows, int[] positions, int heads, int headDim, int kvHeads,
+                                KvCache cache, int layer, float[] output) {
+        int visible = 0;
+        for (int r = 0; r < rows; r++) {
+            visible = Math.max(visible, positions[r] + 1);
+        }
+        int blocks = Math.ceilDiv(visible, cache.blockSize());
+        if (keyAddresses.length < blocks) {
+            keyAddresses = new long[Math.max(blocks, 2 * keyAddresses.length)];
+            valueAddresses = new long[keyAddresses.length];
+        }
+        long[] keys = keyAddresses;
+        long[] values = valueAddresses;
+        for (int b = 0; b < blocks; b++) {
+            keys[b] = cache.keyBlock(layer, b).address();
+            values[b] = cache.valueBlock(layer, b).address();
+        }
+        int group = heads / kvHeads;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        int blockSize = cache.blockSize();
+        int width = cache.width();
+        pool.run(rows * kvHeads, (task, worker) -> {
+            int row = task / kvHeads;
+            int kvHead = task % kvHeads;
+            nativeKernels.attend(keys, values, blockSize, width, kvHead, headDim, group, queries,
+                    (row * heads + kvHead * group) * headDim, positions[row] + 1, scale, output);
         });
     }
 

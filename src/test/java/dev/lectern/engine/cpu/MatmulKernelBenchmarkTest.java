@@ -10,9 +10,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 import dev.lectern.engine.gguf.GgmlType;
 import dev.lectern.engine.tensor.WeightTensor;
 import dev.lectern.engine.tensor.WeightTensors;
+import jdk.incubator.vector.FloatVector;
 
 /**
- * Q8_0, Q4_K and Q6_K matrix products of Qwen3-0.6B's FFN shape, read in place (ggml blocks) and repacked into panels,
+ * Q8_0, Q4_K and Q6_K matrix products of Qwen3-0.6B's FFN shape, read in place (ggml blocks), repacked into panels
+ * and (where they load) by the native kernels ({@link NativeKernels}: Q4_K and Q6_K; Q8_0 stays on panels there),
  * alternately in the same run: decode (one token, GB/s of weights read) and prefill (256 tokens, GFLOP/s).
  * Compare with LIMITS.md (2 threads: ~50 GB/s read, 432 GFLOP/s fp32 FMA). A measurement, not a test:
  * {@code ./mvnw test -Pbench -Dtest=MatmulKernelBenchmarkTest}.
@@ -35,17 +37,20 @@ class MatmulKernelBenchmarkTest {
             input[i] = (float) random.nextGaussian();
         }
         float[] output = new float[256 * outputs];
-        try (Arena arena = Arena.ofShared(); CpuBackend inPlace = new CpuBackend(2); CpuBackend packed = new CpuBackend(2)) {
+        try (Arena arena = Arena.ofShared(); CpuBackend inPlace = new CpuBackend(2, FloatVector.SPECIES_PREFERRED);
+             CpuBackend packed = new CpuBackend(2, FloatVector.SPECIES_PREFERRED);
+             CpuBackend withNative = new CpuBackend(2)) {
             // Eight copies, so a decode pass streams 26 MB from memory rather than from L3.
             WeightTensor[] weights = new WeightTensor[8];
             for (int w = 0; w < weights.length; w++) {
                 weights[w] = WeightTensors.quantize(type, values, outputs, columns, arena);
                 packed.prepare(weights[w]);
+                withNative.prepare(weights[w]);
             }
             long bytes = weights[0].data().byteSize();
             for (int round = 0; round < 4; round++) {
-                for (CpuBackend backend : new CpuBackend[] {inPlace, packed}) {
-                    String name = backend == packed ? "panels  " : "in place";
+                for (CpuBackend backend : new CpuBackend[] {inPlace, packed, withNative}) {
+                    String name = backend == inPlace ? "in place" : backend == packed ? "panels  " : backend.name();
                     long start = System.nanoTime();
                     int steps = 400;
                     for (int i = 0; i < steps; i++) {

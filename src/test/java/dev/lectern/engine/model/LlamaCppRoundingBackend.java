@@ -1,6 +1,7 @@
 package dev.lectern.engine.model;
 
 import dev.lectern.engine.backend.Backend;
+import dev.lectern.engine.cpu.Q8_KRounding;
 import dev.lectern.engine.kv.KvCache;
 import dev.lectern.engine.tensor.WeightTensor;
 
@@ -52,9 +53,7 @@ final class LlamaCppRoundingBackend implements Backend {
                 }
             }
             case Q4_K, Q5_K, Q6_K -> {
-                for (int b = 0; b < rounded.length; b += 256) {
-                    roundQ8_K(rounded, b);
-                }
+                Q8_KRounding.roundInPlace(rounded, 0, rounded.length);
             }
             default -> {
             }
@@ -75,31 +74,6 @@ final class LlamaCppRoundingBackend implements Backend {
         float stored = Float.float16ToFloat(Float.floatToFloat16(max / 127f));
         for (int i = from; i < from + 32; i++) {
             x[i] = (float) Math.rint(x[i] * multiplier) * stored;
-        }
-    }
-
-    /**
-     * ggml's quantize_row_q8_K: inverse scale -127 / (signed value of largest magnitude), q rounded to the
-     * nearest integer (ties to even) and clamped to 127, scale stored as a float.
-     */
-    private static void roundQ8_K(float[] x, int from) {
-        float max = 0;
-        float amax = 0;
-        for (int i = from; i < from + 256; i++) {
-            if (Math.abs(x[i]) > amax) {
-                amax = Math.abs(x[i]);
-                max = x[i];
-            }
-        }
-        if (amax == 0) {
-            java.util.Arrays.fill(x, from, from + 256, 0f);
-            return;
-        }
-        float inverseScale = -127f / max;
-        float scale = 1f / inverseScale;
-        for (int i = from; i < from + 256; i++) {
-            float q = Math.min(127f, (float) Math.rint(inverseScale * x[i]));
-            x[i] = q * scale;
         }
     }
 

@@ -1,0 +1,241 @@
+package dev.lectern.engine.cpu;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Objects;
+
+import dev.lectern.engine.gguf.GgmlType;
+
+/**
+ * The native K-quant kernels of {@code kernels/cpu/lectern_cpu.c}, called through FFM: Q4_K and Q6_K
+ * weights, read in place from the model file, multiplied with activations rounded to int8 (Q8_K blocks).
+ * The Maven build compiles the library with the system C compiler into the jar; without a compiler, on
+ * another OS or CPU architecture, or on a CPU without AVX-512, {@link #load} says why and the Vector API
+ * kernels run instead.
+ *
+ * <p>The calls are "critical" downcalls: they take heap arrays directly (no copies) and are short enough
+ * (one share of one matrix product) that holding off the garbage collector for their duration is harmless.
+ *
+ * <p>Settings (system properties): {@code lectern.cpu.native=false} turns the library off;
+ * {@code lectern.cpu.native-library=/path/liblectern_cpu.so} loads that file instead of the bundled one.
+ */
+public final class NativeKernels {
+
+    /** Query heads per key/value head, and values per head, that {@link #attend} takes at most. */
+    static final int MAX_ATTENTION_GROUP = 8;
+    static final int MAX_HEAD_DIM = 256;
+
+    /** Values per Q8_K activation block, and quants per partial sum within one. */
+    static final int BLOCK = 256;
+    static final int SUM_GROUP = 16;
+
+    private static final String RESOURCE = "/native/linux-x86_64/liblectern_cpu.so";
+    private static final int ABI_VERSION = 1;
+
+    private static final Object LOCK = new Object();
+    private static volatile Availability availability;
+
+    /** Whether the library loaded, and if not, why (for logs and the admin page). */
+    public record Availability(NativeKernels kernels, String description) {
+        public boolean loaded() {
+            return kernels != null;
+        }
+    }
+
+    private final MethodHandle quantizeQ8_K;
+    private final MethodHandle q4_KMatmul;
+    private final MethodHandle q6_KMatmul;
+    private final MethodHandle attendF16;
+
+    private NativeKernels(SymbolLookup library) {
+        Linker linker = Linker.nativeLinker();
+        Linker.Option critical = Linker.Option.critical(true);
+        ValueLayout.OfLong size = ValueLayout.JAVA_LONG;
+        quantizeQ8_K = linker.downcallHandle(library.findOrThrow("lectern_quantize_q8_k"),
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, size, size, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                        ValueLayout.ADDRESS), critical);
+        FunctionDescriptor matmul = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, size, size, size,
+                ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, ValueLayout.ADDRESS, size);
+        q4_KMatmul = linker.downcallHandle(library.findOrThrow("lectern_q4_k_matmul"), matmul, critical);
+        q6_KMatmul = linker.downcallHandle(library.findOrThrow("lectern_q6_k_matmul"), matmul, critical);
+        attendF16 = linker.downcallHandle(library.findOrThrow("lectern_attend_f16"),
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, size, size, size, size,
+                        ValueLayout.ADDRESS, size, ValueLayout.JAVA_FLOAT, ValueLayout.ADDRESS), critical);
+    }
+
+    /** The library, loaded once per JVM; {@link Availability#kernels()} is null where it cannot run. */
+    public static Availability load() {
+        Availability known = availability;
+        if (known == null) {
+            synchronized (LOCK) {
+                known = availability;
+                if (known == null) {
+                    known = tryLoad();
+                    availability = known;
+                }
+            }
+        }
+        return known;
+    }
+
+    private static Availability tryLoad() {
+        if ("false".equalsIgnoreCase(System.getProperty("lectern.cpu.native", "true"))) {
+            return new Availability(null, "native kernels turned off (lectern.cpu.native=false)");
+        }
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "");
+        if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+            return new Availability(null, "no native kernels for " + os + "/" + arch);
+        }
+        try {
+            Path file = libraryFile();
+            if (file == null) {
+                return new Availability(null, "native kernels were not built (no C compiler when Lectern was built)");
+            }
+            SymbolLookup library = SymbolLookup.libraryLookup(file, Arena.global());
+            MethodHandle version = Linker.nativeLinker().downcallHandle(
+                    library.findOrThrow("lectern_cpu_abi_version"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
+            int found = (int) version.invokeExact();
+            if (found != ABI_VERSION) {
+                return new Availability(null, file + " is version " + found + ", this build needs " + ABI_VERSION);
+            }
+            MethodHandle supported = Linker.nativeLinker().downcallHandle(
+                    library.findOrThrow("lectern_cpu_supported"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
+            if ((int) supported.invokeExact() == 0) {
+                return new Availability(null, "this CPU lacks AVX-512 (BW, VL, DQ), which the native kernels need");
+            }
+            return new Availability(new NativeKernels(library), "native K-quant kernels (AVX-512) from " + file);
+        } catch (Throwable e) {
+            return new Availability(null, "native kernels could not be loaded: " + e);
+        }
+    }
+
+    /** The library as a file: the configured path, the build's file on the class path, or a copy out of the jar. */
+    private static Path libraryFile() throws IOException, URISyntaxException, NoSuchAlgorithmException {
+        String configured = System.getProperty("lectern.cpu.native-library");
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured);
+        }
+        URL resource = NativeKernels.class.getResource(RESOURCE);
+        if (resource == null) {
+            return null;
+        }
+        if ("file".equals(resource.getProtocol())) {
+            return Path.of(resource.toURI());
+        }
+        byte[] bytes;
+        try (InputStream in = resource.openStream()) {
+            bytes = in.readAllBytes();
+        }
+        // Named by content: two versions of Lectern on one machine never load each other's library.
+        String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes), 0, 8);
+        Path directory = Path.of(System.getProperty("user.home"), ".cache", "lectern", "native");
+        Files.createDirectories(directory);
+        Path target = directory.resolve("liblectern_cpu-" + digest + ".so");
+        if (!Files.exists(target) || Files.size(target) != bytes.length) {
+            Path temporary = Files.createTempFile(directory, "liblectern_cpu", ".tmp");
+            Files.write(temporary, bytes);
+            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+        return target;
+    }
+
+    /** Whether the library multiplies weights of this type with {@code columns} columns. */
+    static boolean handles(GgmlType type, int columns) {
+        return (type == GgmlType.Q4_K || type == GgmlType.Q6_K) && columns % BLOCK == 0;
+    }
+
+    /**
+     * Rounds input rows {@code [firstRow, endRow)} of {@code columns} values to Q8_K blocks: quants, one scale
+     * per 256 and the sum of every 16 quants, at the same rows of {@code quants}, {@code scales} and {@code sums}.
+     */
+    void quantize(float[] input, int firstRow, int endRow, int columns, byte[] quants, float[] scales, short[] sums) {
+        long first = (long) firstRow * columns;
+        long count = (long) (endRow - firstRow) * columns;
+        Objects.checkFromIndexSize(first, count, input.length);
+        Objects.checkFromIndexSize(first, count, quants.length);
+        Objects.checkFromIndexSize(first / BLOCK, count / BLOCK, scales.length);
+        Objects.checkFromIndexSize(first / SUM_GROUP, count / SUM_GROUP, sums.length);
+        try {
+            quantizeQ8_K.invokeExact(MemorySegment.ofArray(input).asSlice(first * Float.BYTES),
+                    (long) (endRow - firstRow), (long) columns,
+                    MemorySegment.ofArray(quants).asSlice(first),
+                    MemorySegment.ofArray(scales).asSlice(first / BLOCK * Float.BYTES),
+                    MemorySegment.ofArray(sums).asSlice(first / SUM_GROUP * Short.BYTES));
+        } catch (Throwable e) {
+            throw new IllegalStateException("native activation rounding failed", e);
+        }
+    }
+
+    /**
+     * {@code output[t * outputStride + r] = Σ_c weight[r][c] · x[t][c]} for rows {@code [firstRow, endRow)} and
+     * {@code tokens} tokens whose inputs {@link #quantize} rounded.
+     */
+    void multiply(GgmlType type, MemorySegment weight, int columns, int firstRow, int endRow, byte[] quants,
+                  float[] scales, short[] sums, int tokens, float[] output, int outputStride) {
+        MethodHandle kernel = switch (type) {
+            case Q4_K -> q4_KMatmul;
+            case Q6_K -> q6_KMatmul;
+            default -> throw new IllegalArgumentException("no native kernel for " + type);
+        };
+        long rowBytes = (long) columns / type.blockSize() * type.bytesPerBlock();
+        if (firstRow < 0 || endRow < firstRow || weight.byteSize() < endRow * rowBytes
+                || (long) tokens * columns > quants.length || (long) tokens * columns / BLOCK > scales.length
+                || (long) tokens * columns / SUM_GROUP > sums.length
+                || (tokens > 0 && (long) (tokens - 1) * outputStride + endRow > output.length)) {
+            // The library trusts its arguments: a wrong size here would read or write outside the arrays.
+            throw new IndexOutOfBoundsException("native " + type + " matmul: rows " + firstRow + ".." + endRow
+                    + ", " + tokens + " tokens, " + columns + " columns do not fit the arrays given");
+        }
+        try {
+            kernel.invokeExact(weight, (long) columns, (long) firstRow, (long) endRow, MemorySegment.ofArray(quants),
+                    MemorySegment.ofArray(scales), MemorySegment.ofArray(sums), (long) tokens,
+                    MemorySegment.ofArray(output), (long) outputStride);
+        } catch (Throwable e) {
+            throw new IllegalStateException("native " + type + " matmul failed", e);
+        }
+    }
+
+    /**
+     * Attention of one query row's {@code group} consecutive heads, starting at {@code queries[queryOffset]},
+     * to key/value head {@code kvHead} of an F16 cache over positions {@code [0, visible)}, into
+     * {@code output} at the same offset. {@code keyBlocks[b]} and {@code valueBlocks[b]} are the addresses of
+     * storage block b ({@code blockSize} positions of {@code width} halves).
+     */
+    void attend(long[] keyBlocks, long[] valueBlocks, int blockSize, int width, int kvHead, int headDim, int group,
+                float[] queries, int queryOffset, int visible, float scale, float[] output) {
+        if (headDim % 16 != 0 || headDim > MAX_HEAD_DIM || group < 1 || group > MAX_ATTENTION_GROUP
+                || (long) (kvHead + 1) * headDim > width || visible < 1
+                || Math.ceilDiv(visible, blockSize) > Math.min(keyBlocks.length, valueBlocks.length)) {
+            throw new IllegalArgumentException("native attention: " + group + " heads of " + headDim + " values, key/value head "
+                    + kvHead + " of a " + width + "-wide cache, " + visible + " positions in " + keyBlocks.length
+                    + " blocks of " + blockSize);
+        }
+        Objects.checkFromIndexSize(queryOffset, group * headDim, queries.length);
+        Objects.checkFromIndexSize(queryOffset, group * headDim, output.length);
+        try {
+            attendF16.invokeExact(MemorySegment.ofArray(keyBlocks), MemorySegment.ofArray(valueBlocks), (long) blockSize,
+                    (long) width, (long) kvHead, (long) headDim, (long) group,
+                    MemorySegment.ofArray(queries).asSlice((long) queryOffset * Float.BYTES), (long) visible, scale,
+                    MemorySegment.ofArray(output).asSlice((long) queryOffset * Float.BYTES));
+        } catch (Throwable e) {
+            throw new IllegalStateException("native attention failed", e);
+        }
+    }
+}
