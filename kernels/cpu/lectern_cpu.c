@@ -254,83 +254,84 @@ KERNEL static inline __m512 exp_nonpositive(__m512 x) {
     return _mm512_scalef_ps(p, n);
 }
 
-#define MAX_GROUP 8
+#define MAX_HEADS 64
 #define MAX_HEAD_DIM 256
 #define ATTENTION_TILE 16
 
-// Attention of one query row's `group` heads (consecutive in `queries` and `out`, head_dim values each) to
-// key/value head `kv_head` of an F16 cache, over positions [0, visible): softmax(q . k * scale) . v, with a
-// running maximum and sum (online softmax), a tile of 16 positions at a time. key_blocks[b] and
-// value_blocks[b] are the addresses of storage block b's rows (block_size positions of `width` halves).
-// head_dim is a multiple of 16, at most 256; group at most 8 (the caller checks).
+// One query row's attention to positions [begin, end) of an F16 cache, for all its heads: heads query heads
+// of head_dim values, `group` consecutive ones per key/value head, reading whole cached rows (every
+// key/value head of a position: contiguous memory, which the hardware prefetcher streams; a single head's
+// slice of each row was latency-bound at 3 GB/s). key_blocks[b] / value_blocks[b] are the addresses of
+// storage block b (block_size positions of width = heads / group * head_dim halves).
+//
+// Leaves the online-softmax state of the range, to be merged with other ranges' by the caller: per head,
+// maxima[h] (the largest score), sums[h] (sum of e^(score - max)) and acc[h * head_dim ..] (the sum of
+// e^(score - max) * value). head_dim is a multiple of 16 and at most 256, heads at most 64; end > begin.
 KERNEL void lectern_attend_f16(const int64_t *key_blocks, const int64_t *value_blocks, int64_t block_size,
-                               int64_t width, int64_t kv_head, int64_t head_dim, int64_t group,
-                               const float *queries, int64_t visible, float scale, float *out) {
+                               int64_t heads, int64_t group, int64_t head_dim, const float *queries,
+                               int64_t begin, int64_t end, float scale, float *acc, float *maxima, float *sums) {
     const int vectors = (int) (head_dim / 16);
-    __attribute__((aligned(64))) float acc[MAX_GROUP * MAX_HEAD_DIM];
-    __attribute__((aligned(64))) float scores[MAX_GROUP][ATTENTION_TILE];
-    float maxima[MAX_GROUP], sums[MAX_GROUP];
-    for (int g = 0; g < group; g++) {
-        maxima[g] = -INFINITY;
-        sums[g] = 0;
+    const int64_t kv_heads = heads / group;
+    const int64_t width = kv_heads * head_dim;
+    __attribute__((aligned(64))) float scores[MAX_HEADS][ATTENTION_TILE];
+    for (int64_t h = 0; h < heads; h++) {
+        maxima[h] = -INFINITY;
+        sums[h] = 0;
     }
-    memset(acc, 0, sizeof(float) * group * head_dim);
+    memset(acc, 0, sizeof(float) * heads * head_dim);
 
-    for (int64_t start = 0; start < visible; start += ATTENTION_TILE) {
-        const int count = (int) (visible - start < ATTENTION_TILE ? visible - start : ATTENTION_TILE);
+    for (int64_t start = begin; start < end; start += ATTENTION_TILE) {
+        const int count = (int) (end - start < ATTENTION_TILE ? end - start : ATTENTION_TILE);
         for (int j = 0; j < count; j++) {
             const int64_t position = start + j;
-            const uint16_t *key = (const uint16_t *) key_blocks[position / block_size]
-                                  + (position % block_size) * width + kv_head * head_dim;
-            __m512 dots[MAX_GROUP];
-            for (int g = 0; g < group; g++) {
-                dots[g] = _mm512_setzero_ps();
-            }
-            for (int v = 0; v < vectors; v++) {
-                const __m512 k = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (key + 16 * v)));
-                for (int g = 0; g < group; g++) {
-                    dots[g] = _mm512_fmadd_ps(k, _mm512_loadu_ps(queries + g * head_dim + 16 * v), dots[g]);
+            const uint16_t *row = (const uint16_t *) key_blocks[position / block_size] + (position % block_size) * width;
+            for (int64_t kv = 0; kv < kv_heads; kv++) {
+                const uint16_t *key = row + kv * head_dim;
+                for (int64_t g = 0; g < group; g++) {
+                    const int64_t h = kv * group + g;
+                    const float *q = queries + h * head_dim;
+                    __m512 dot = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) key)),
+                                               _mm512_loadu_ps(q));
+                    for (int v = 1; v < vectors; v++) {
+                        dot = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (key + 16 * v))),
+                                              _mm512_loadu_ps(q + 16 * v), dot);
+                    }
+                    scores[h][j] = _mm512_reduce_add_ps(dot) * scale;
                 }
-            }
-            for (int g = 0; g < group; g++) {
-                scores[g][j] = _mm512_reduce_add_ps(dots[g]) * scale;
             }
         }
         const __mmask16 seen = (__mmask16) ((1u << count) - 1);
-        for (int g = 0; g < group; g++) {
-            const __m512 s = _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), seen, scores[g]);
+        for (int64_t h = 0; h < heads; h++) {
+            const __m512 s = _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), seen, scores[h]);
             const float tile_max = _mm512_reduce_max_ps(s);
-            const float max = tile_max > maxima[g] ? tile_max : maxima[g];
-            const float decay = maxima[g] == -INFINITY ? 0.f : expf(maxima[g] - max);
+            const float max = tile_max > maxima[h] ? tile_max : maxima[h];
+            const float decay = maxima[h] == -INFINITY ? 0.f : expf(maxima[h] - max);
             const __m512 weights = _mm512_maskz_mov_ps(seen, exp_nonpositive(_mm512_sub_ps(s, _mm512_set1_ps(max))));
-            _mm512_storeu_ps(scores[g], weights);
-            sums[g] = sums[g] * decay + _mm512_reduce_add_ps(weights);
-            maxima[g] = max;
+            _mm512_storeu_ps(scores[h], weights);
+            sums[h] = sums[h] * decay + _mm512_reduce_add_ps(weights);
+            maxima[h] = max;
             if (decay != 1.f) {
                 const __m512 d = _mm512_set1_ps(decay);
                 for (int v = 0; v < vectors; v++) {
-                    float *a = acc + g * head_dim + 16 * v;
-                    _mm512_store_ps(a, _mm512_mul_ps(_mm512_load_ps(a), d));
+                    float *a = acc + h * head_dim + 16 * v;
+                    _mm512_storeu_ps(a, _mm512_mul_ps(_mm512_loadu_ps(a), d));
                 }
             }
         }
         for (int j = 0; j < count; j++) {
             const int64_t position = start + j;
-            const uint16_t *value = (const uint16_t *) value_blocks[position / block_size]
-                                    + (position % block_size) * width + kv_head * head_dim;
-            for (int v = 0; v < vectors; v++) {
-                const __m512 x = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (value + 16 * v)));
-                for (int g = 0; g < group; g++) {
-                    float *a = acc + g * head_dim + 16 * v;
-                    _mm512_store_ps(a, _mm512_fmadd_ps(_mm512_set1_ps(scores[g][j]), x, _mm512_load_ps(a)));
+            const uint16_t *row = (const uint16_t *) value_blocks[position / block_size] + (position % block_size) * width;
+            for (int64_t kv = 0; kv < kv_heads; kv++) {
+                const uint16_t *value = row + kv * head_dim;
+                for (int v = 0; v < vectors; v++) {
+                    const __m512 x = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (value + 16 * v)));
+                    for (int64_t g = 0; g < group; g++) {
+                        const int64_t h = kv * group + g;
+                        float *a = acc + h * head_dim + 16 * v;
+                        _mm512_storeu_ps(a, _mm512_fmadd_ps(_mm512_set1_ps(scores[h][j]), x, _mm512_loadu_ps(a)));
+                    }
                 }
             }
-        }
-    }
-    for (int g = 0; g < group; g++) {
-        const __m512 inverse = _mm512_set1_ps(sums[g] > 0 ? 1.f / sums[g] : 0.f);
-        for (int v = 0; v < vectors; v++) {
-            _mm512_storeu_ps(out + g * head_dim + 16 * v, _mm512_mul_ps(_mm512_load_ps(acc + g * head_dim + 16 * v), inverse));
         }
     }
 }

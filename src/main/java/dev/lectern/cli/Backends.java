@@ -24,6 +24,8 @@ final class Backends {
         return switch (name) {
             case "cpu" -> {
                 CpuBackend cpu = threads != null ? new CpuBackend(threads) : new CpuBackend();
+                // On stderr: commands such as bench print JSON on stdout.
+                System.err.println("lectern: " + cpu.nativeKernelsDescription());
                 cpu.warmUp();
                 yield new Handle(cpu, cpu);
             }

@@ -49,8 +49,16 @@ final class GroupedQueryAttention {
     private final WorkerPool pool;
     private final Scratch[] scratch;
     private final NativeKernels nativeKernels;
+    /**
+     * Positions per share of a natively decoded row, at least: the cached context is split across threads
+     * (flash decoding), each share leaves a partial softmax state, and the caller merges them.
+     */
+    private static final int NATIVE_MIN_POSITIONS_PER_SHARE = 256;
     private long[] keyAddresses = new long[0];
     private long[] valueAddresses = new long[0];
+    private float[] shareAccumulated = new float[0];
+    private float[] shareMaxima = new float[0];
+    private float[] shareSums = new float[0];
 
     /** One thread's buffers, grown on demand and reused across calls. */
     private static final class Scratch {
@@ -100,8 +108,7 @@ final class GroupedQueryAttention {
         }
         int kvHeads = width / headDim;
         if (nativeKernels != null && rows <= NATIVE_MAX_ROWS && cache.dataType() == KvDataType.F16
-                && headDim % 16 == 0 && headDim <= NativeKernels.MAX_HEAD_DIM
-                && heads / kvHeads <= NativeKernels.MAX_ATTENTION_GROUP) {
+                && headDim % 16 == 0 && headDim <= NativeKernels.MAX_HEAD_DIM && heads <= NativeKernels.MAX_HEADS) {
             attendNatively(queries, rows, positions, heads, headDim, kvHeads, cache, layer, output);
             return;
         }
@@ -116,14 +123,18 @@ final class GroupedQueryAttention {
         });
     }
 
-    /** One task per query row and key/value head; the kernel walks the cache's blocks by address. */
+    /**
+     * Each row's visible context is cut into shares of whole cached rows, one task each; the kernel reads
+     * the blocks by address and leaves each share's softmax state, which are merged here.
+     */
     private void attendNatively(float[] queries, int rows, int[] positions, int heads, int headDim, int kvHeads,
                                 KvCache cache, int layer, float[] output) {
         int visible = 0;
         for (int r = 0; r < rows; r++) {
             visible = Math.max(visible, positions[r] + 1);
         }
-        int blocks = Math.ceilDiv(visible, cache.blockSize());
+        int blockSize = cache.blockSize();
+        int blocks = Math.ceilDiv(visible, blockSize);
         if (keyAddresses.length < blocks) {
             keyAddresses = new long[Math.max(blocks, 2 * keyAddresses.length)];
             valueAddresses = new long[keyAddresses.length];
@@ -134,16 +145,61 @@ final class GroupedQueryAttention {
             keys[b] = cache.keyBlock(layer, b).address();
             values[b] = cache.valueBlock(layer, b).address();
         }
+        int shares = (int) Math.clamp(visible / NATIVE_MIN_POSITIONS_PER_SHARE, 1, (long) pool.threads() * 2);
+        int perShare = Math.ceilDiv(visible, shares);
+        int states = rows * shares * heads;
+        if (shareMaxima.length < states) {
+            shareMaxima = new float[states];
+            shareSums = new float[states];
+        }
+        if (shareAccumulated.length < states * headDim) {
+            shareAccumulated = new float[states * headDim];
+        }
+        float[] accumulated = shareAccumulated;
+        float[] maxima = shareMaxima;
+        float[] sums = shareSums;
         int group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        int blockSize = cache.blockSize();
-        int width = cache.width();
-        pool.run(rows * kvHeads, (task, worker) -> {
-            int row = task / kvHeads;
-            int kvHead = task % kvHeads;
-            nativeKernels.attend(keys, values, blockSize, width, kvHead, headDim, group, queries,
-                    (row * heads + kvHead * group) * headDim, positions[row] + 1, scale, output);
+        pool.run(rows * shares, (task, worker) -> {
+            int row = task / shares;
+            int begin = (task % shares) * perShare;
+            int end = Math.min(positions[row] + 1, begin + perShare);
+            int state = task * heads;
+            if (end > begin) {
+                nativeKernels.attend(keys, values, blockSize, heads, group, headDim, queries, row * heads * headDim,
+                        begin, end, scale, accumulated, maxima, sums, state);
+            } else {
+                // This row sees fewer positions than the longest one: its share is empty.
+                Arrays.fill(maxima, state, state + heads, Float.NEGATIVE_INFINITY);
+                Arrays.fill(sums, state, state + heads, 0f);
+            }
         });
+        for (int row = 0; row < rows; row++) {
+            for (int h = 0; h < heads; h++) {
+                float max = Float.NEGATIVE_INFINITY;
+                for (int share = 0; share < shares; share++) {
+                    max = Math.max(max, maxima[(row * shares + share) * heads + h]);
+                }
+                int out = (row * heads + h) * headDim;
+                Arrays.fill(output, out, out + headDim, 0f);
+                float total = 0;
+                for (int share = 0; share < shares; share++) {
+                    int state = (row * shares + share) * heads + h;
+                    if (sums[state] == 0) {
+                        continue;
+                    }
+                    float weight = (float) Math.exp(maxima[state] - max);
+                    total += sums[state] * weight;
+                    for (int i = 0; i < headDim; i++) {
+                        output[out + i] += weight * accumulated[state * headDim + i];
+                    }
+                }
+                float inverse = 1f / total;
+                for (int i = 0; i < headDim; i++) {
+                    output[out + i] *= inverse;
+                }
+            }
+        }
     }
 
     private void attendBlock(float[] queries, int endRow, int firstRow, int[] positions, int heads, int headDim,

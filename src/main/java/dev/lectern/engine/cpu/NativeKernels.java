@@ -37,8 +37,8 @@ import dev.lectern.engine.gguf.GgmlType;
  */
 public final class NativeKernels {
 
-    /** Query heads per key/value head, and values per head, that {@link #attend} takes at most. */
-    static final int MAX_ATTENTION_GROUP = 8;
+    /** Query heads, and values per head, that {@link #attend} takes at most. */
+    static final int MAX_HEADS = 64;
     static final int MAX_HEAD_DIM = 256;
 
     /** Values per Q8_K activation block, and quants per partial sum within one. */
@@ -75,8 +75,9 @@ public final class NativeKernels {
         q4_KMatmul = linker.downcallHandle(library.findOrThrow("lectern_q4_k_matmul"), matmul, critical);
         q6_KMatmul = linker.downcallHandle(library.findOrThrow("lectern_q6_k_matmul"), matmul, critical);
         attendF16 = linker.downcallHandle(library.findOrThrow("lectern_attend_f16"),
-                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, size, size, size, size,
-                        ValueLayout.ADDRESS, size, ValueLayout.JAVA_FLOAT, ValueLayout.ADDRESS), critical);
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, size, size, size,
+                        ValueLayout.ADDRESS, size, size, ValueLayout.JAVA_FLOAT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                        ValueLayout.ADDRESS), critical);
     }
 
     /** The library, loaded once per JVM; {@link Availability#kernels()} is null where it cannot run. */
@@ -213,27 +214,32 @@ public final class NativeKernels {
     }
 
     /**
-     * Attention of one query row's {@code group} consecutive heads, starting at {@code queries[queryOffset]},
-     * to key/value head {@code kvHead} of an F16 cache over positions {@code [0, visible)}, into
-     * {@code output} at the same offset. {@code keyBlocks[b]} and {@code valueBlocks[b]} are the addresses of
-     * storage block b ({@code blockSize} positions of {@code width} halves).
+     * One query row's attention to positions {@code [begin, end)} of an F16 cache, all {@code heads} heads
+     * (from {@code queries[queryOffset]}, {@code group} per key/value head): leaves the range's online-softmax
+     * state, per head h, in {@code maxima[stateOffset + h]}, {@code sums[stateOffset + h]} and
+     * {@code accumulated[(stateOffset + h) * headDim ..]}, for the caller to merge with other ranges'.
+     * {@code keyBlocks[b]} and {@code valueBlocks[b]} are the addresses of storage block b.
      */
-    void attend(long[] keyBlocks, long[] valueBlocks, int blockSize, int width, int kvHead, int headDim, int group,
-                float[] queries, int queryOffset, int visible, float scale, float[] output) {
-        if (headDim % 16 != 0 || headDim > MAX_HEAD_DIM || group < 1 || group > MAX_ATTENTION_GROUP
-                || (long) (kvHead + 1) * headDim > width || visible < 1
-                || Math.ceilDiv(visible, blockSize) > Math.min(keyBlocks.length, valueBlocks.length)) {
-            throw new IllegalArgumentException("native attention: " + group + " heads of " + headDim + " values, key/value head "
-                    + kvHead + " of a " + width + "-wide cache, " + visible + " positions in " + keyBlocks.length
+    void attend(long[] keyBlocks, long[] valueBlocks, int blockSize, int heads, int group, int headDim,
+                float[] queries, int queryOffset, int begin, int end, float scale, float[] accumulated,
+                float[] maxima, float[] sums, int stateOffset) {
+        if (headDim % 16 != 0 || headDim > MAX_HEAD_DIM || heads > MAX_HEADS || group < 1 || heads % group != 0
+                || begin < 0 || end <= begin || Math.ceilDiv(end, blockSize) > Math.min(keyBlocks.length, valueBlocks.length)) {
+            throw new IllegalArgumentException("native attention: " + heads + " heads of " + headDim + " values, "
+                    + group + " per key/value head, positions " + begin + ".." + end + " in " + keyBlocks.length
                     + " blocks of " + blockSize);
         }
-        Objects.checkFromIndexSize(queryOffset, group * headDim, queries.length);
-        Objects.checkFromIndexSize(queryOffset, group * headDim, output.length);
+        Objects.checkFromIndexSize(queryOffset, heads * headDim, queries.length);
+        Objects.checkFromIndexSize((long) stateOffset * headDim, (long) heads * headDim, accumulated.length);
+        Objects.checkFromIndexSize(stateOffset, heads, maxima.length);
+        Objects.checkFromIndexSize(stateOffset, heads, sums.length);
         try {
             attendF16.invokeExact(MemorySegment.ofArray(keyBlocks), MemorySegment.ofArray(valueBlocks), (long) blockSize,
-                    (long) width, (long) kvHead, (long) headDim, (long) group,
-                    MemorySegment.ofArray(queries).asSlice((long) queryOffset * Float.BYTES), (long) visible, scale,
-                    MemorySegment.ofArray(output).asSlice((long) queryOffset * Float.BYTES));
+                    (long) heads, (long) group, (long) headDim,
+                    MemorySegment.ofArray(queries).asSlice((long) queryOffset * Float.BYTES), (long) begin, (long) end,
+                    scale, MemorySegment.ofArray(accumulated).asSlice((long) stateOffset * headDim * Float.BYTES),
+                    MemorySegment.ofArray(maxima).asSlice((long) stateOffset * Float.BYTES),
+                    MemorySegment.ofArray(sums).asSlice((long) stateOffset * Float.BYTES));
         } catch (Throwable e) {
             throw new IllegalStateException("native attention failed", e);
         }

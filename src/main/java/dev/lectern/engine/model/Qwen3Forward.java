@@ -12,12 +12,26 @@ import dev.lectern.engine.tensor.WeightTensor;
  * output projection → residual → RMSNorm → down(silu(gate) · up) → residual; final RMSNorm; output head.
  * A call takes a batch of tokens at consecutive positions (a prefill chunk, or one decoding token) and
  * returns logits only for the batch rows asked for, since the output head is the largest matrix.
+ *
+ * <p>The activation buffers are kept from call to call (grown to the largest batch seen): a prefill of
+ * 8,192 tokens in chunks of 256 used to allocate ~15 MB per chunk, and the garbage grew the heap, and with
+ * it the process's resident memory, by more than a gigabyte. Calls are serialized.
  */
 public final class Qwen3Forward {
 
     private final Qwen3Config config;
     private final Qwen3Weights weights;
     private final Backend backend;
+    private int capacity;
+    private float[] x = new float[0];
+    private float[] normed = new float[0];
+    private float[] q = new float[0];
+    private float[] k = new float[0];
+    private float[] v = new float[0];
+    private float[] attended = new float[0];
+    private float[] projected = new float[0];
+    private float[] gate = new float[0];
+    private float[] up = new float[0];
 
     public Qwen3Forward(Qwen3Model model, Backend backend) {
         this.config = model.config();
@@ -41,7 +55,7 @@ public final class Qwen3Forward {
      * their keys and values in the cache, and returns the logits of the rows in {@code logitRows}, one
      * vocabulary-sized row each, in that order.
      */
-    public float[] forward(int[] tokens, int[] positions, KvCache cache, int[] logitRows) {
+    public synchronized float[] forward(int[] tokens, int[] positions, KvCache cache, int[] logitRows) {
         int rows = tokens.length;
         if (positions.length != rows) {
             throw new IllegalArgumentException(rows + " tokens but " + positions.length + " positions");
@@ -59,15 +73,18 @@ public final class Qwen3Forward {
         int ffn = config.feedForwardLength();
         float eps = config.rmsNormEpsilon();
 
-        float[] x = new float[rows * hidden];
-        float[] normed = new float[rows * hidden];
-        float[] q = new float[rows * queryWidth];
-        float[] k = new float[rows * kvWidth];
-        float[] v = new float[rows * kvWidth];
-        float[] attended = new float[rows * queryWidth];
-        float[] projected = new float[rows * hidden];
-        float[] gate = new float[rows * ffn];
-        float[] up = new float[rows * ffn];
+        if (rows > capacity) {
+            capacity = rows;
+            x = new float[rows * hidden];
+            normed = new float[rows * hidden];
+            q = new float[rows * queryWidth];
+            k = new float[rows * kvWidth];
+            v = new float[rows * kvWidth];
+            attended = new float[rows * queryWidth];
+            projected = new float[rows * hidden];
+            gate = new float[rows * ffn];
+            up = new float[rows * ffn];
+        }
 
         backend.embed(weights.tokenEmbedding(), tokens, x);
         for (int l = 0; l < weights.layers().size(); l++) {

@@ -195,7 +195,8 @@ class NativeKernelsTest {
      * Decoding attention over an F16 cache (rows up to 4 run natively), against the reference: relative to
      * max |value|, the bound of the Vector API kernel (CpuBackendParityTest), since the error sources are the
      * same (float sums, a polynomial exp within 2e-7). Shapes cover 1 to 8 query heads per key/value head,
-     * head sizes 16 to 128, and contexts of one position, part of a tile, whole tiles and many blocks.
+     * head sizes 16 to 128, and contexts of one position, part of a tile, whole tiles, many blocks and
+     * several shares.
      */
     @Test
     void attendsLikeTheReferenceOverAnF16Cache() {
@@ -207,8 +208,9 @@ class NativeKernelsTest {
             int headDim = shape[2];
             int width = kvHeads * headDim;
             for (int blockSize : new int[] {16, 64}) {
-                for (int length : new int[] {1, 7, 64, 300}) {
-                    try (PagedKvCache cache = new PagedKvCache(2, width, 512, KvDataType.F16, blockSize)) {
+                // 1100 positions: the context is split into shares whose softmax states are merged.
+                for (int length : new int[] {1, 7, 64, 300, 1100}) {
+                    try (PagedKvCache cache = new PagedKvCache(2, width, 1200, KvDataType.F16, blockSize)) {
                         float[] values = null;
                         for (int layer = 0; layer < 2; layer++) {
                             float[] keys = inputs.normal(length * width, 1.0);
