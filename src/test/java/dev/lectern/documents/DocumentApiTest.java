@@ -187,6 +187,22 @@ class DocumentApiTest {
         assertHealthy();
     }
 
+    /** Parsed "successfully" by the extraction process, but garbage: failed, and the text is not offered. */
+    @Test
+    void pdfWhoseFontsHaveNoUnicodeMappingFailsAsUndecodable() throws Exception {
+        String chinese = "孙子曰：兵者，国之大事，死生之地，存亡之道，不可不察也。故经之以五事，校之以计，而索其情。";
+        DocumentResponse uploaded = upload(ADMIN, ADMIN_PASSWORD, "sunzi.pdf",
+                Fixtures.pdfInGbkFontWithoutUnicodeMap(List.of(chinese), 0), HttpStatus.CREATED);
+
+        DocumentResponse done = awaitFinal(ADMIN, ADMIN_PASSWORD, uploaded.id().toString());
+        assertThat(done.status()).isEqualTo(DocumentStatus.FAILED);
+        assertThat(done.mediaType()).isEqualTo("application/pdf");
+        assertThat(done.message()).contains("could not be decoded", "no Unicode mapping", "no OCR");
+        get(ADMIN, ADMIN_PASSWORD, "/api/documents/" + uploaded.id() + "/text")
+                .expectStatus().isEqualTo(HttpStatus.CONFLICT)
+                .expectBody().jsonPath("$.message").value(m -> assertThat((String) m).contains("could not be decoded"));
+    }
+
     @Test
     void hostileFilenameIsStoredAndShownHarmlessly() throws Exception {
         byte[] text = "A harmless note.".getBytes(StandardCharsets.UTF_8);
