@@ -4,6 +4,7 @@ import java.security.Principal;
 import java.util.List;
 import java.util.UUID;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -15,6 +16,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -38,9 +40,18 @@ class DocumentController {
         this.documents = documents;
     }
 
-    /** 201 with the new document; 200 with the existing one when the caller already uploaded these bytes. */
+    /**
+     * 201 with the new document; 200 with the existing one when the caller already uploaded these bytes.
+     * A Content-Length over the limit is answered with 413 before the body is read: a client that waits
+     * for "100 Continue" (curl does, for large files) then sends nothing at all.
+     */
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-    Mono<ResponseEntity<DocumentResponse>> upload(@RequestBody Flux<PartEvent> parts, Principal principal) {
+    Mono<ResponseEntity<DocumentResponse>> upload(@RequestBody Flux<PartEvent> parts, @RequestHeader HttpHeaders headers,
+            Principal principal) {
+        return documents.checkDeclaredLength(principal.getName(), headers.getContentLength()).then(upload(parts, principal));
+    }
+
+    private Mono<ResponseEntity<DocumentResponse>> upload(Flux<PartEvent> parts, Principal principal) {
         return parts.windowUntil(PartEvent::isLast)
                 .concatMap(part -> part.switchOnFirst((first, events) -> {
                     if (first.get() instanceof FilePartEvent file && FILE_FIELD.equals(file.name())) {

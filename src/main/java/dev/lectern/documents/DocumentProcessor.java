@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
@@ -29,7 +30,9 @@ import dev.lectern.config.LecternProperties;
  * parse past its deadline is stopped from inside by the content handler, and a parser stuck where it
  * produces no output is caught by a watchdog that marks the document failed and interrupts the thread
  * (its late result, if any, is then ignored because the row has moved on). Work a stopped server left
- * unfinished is redone at start-up.
+ * unfinished is redone at start-up. When the application is ready, and unless
+ * {@code lectern.documents.prestart} is false, an extraction process is started in the background so the
+ * first upload does not wait for one.
  */
 @Component
 class DocumentProcessor implements DisposableBean {
@@ -47,13 +50,16 @@ class DocumentProcessor implements DisposableBean {
     private final PromptBuilder prompts;
     private final TextExtractor extractor;
     private final Duration timeout;
+    private final boolean prestart;
     private final ExecutorService workers;
     private final ScheduledExecutorService watchdog;
     /** Set at shut-down: a parse cut short by it is redone at the next start, not marked failed. */
     private volatile boolean stopping;
 
     DocumentProcessor(LecternProperties properties, DocumentRepository documents, DocumentStore store,
-            DocumentEvents events, TokenCounter tokens, ContextBudget budget, PromptBuilder prompts) {
+            DocumentEvents events, TokenCounter tokens, ContextBudget budget, PromptBuilder prompts,
+            @Value("${lectern.documents.prestart:true}") boolean prestart) {
+        this.prestart = prestart;
         this.documents = documents;
         this.store = store;
         this.events = events;
@@ -93,8 +99,21 @@ class DocumentProcessor implements DisposableBean {
         });
     }
 
+    /** First the extraction process (in the background), so that resumed documents find it starting. */
     @EventListener(ApplicationReadyEvent.class)
-    void resumeUnfinishedWork() {
+    void startWork() {
+        if (prestart) {
+            extractor.prestart();
+        }
+        resumeUnfinishedWork();
+    }
+
+    /** The extractor, for tests that check what it has started. */
+    TextExtractor extractor() {
+        return extractor;
+    }
+
+    private void resumeUnfinishedWork() {
         List<UUID> unfinished = documents.findUnfinished();
         if (!unfinished.isEmpty()) {
             log.info("Resuming {} document(s) the last run left unfinished", unfinished.size());

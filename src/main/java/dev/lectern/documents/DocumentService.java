@@ -46,6 +46,22 @@ class DocumentService {
         this.users = users;
     }
 
+    /**
+     * Refuses with 413 a request whose declared length (-1 when it has none) already says the file is
+     * over the limit, before any of its body is read. An upload without a length (chunked) is checked
+     * while it streams instead ({@link DocumentStore#receive}).
+     */
+    Mono<Void> checkDeclaredLength(String username, long contentLength) {
+        return Mono.defer(() -> {
+            if (!store.declaredTooLarge(contentLength)) {
+                return Mono.empty();
+            }
+            log.info("Refused an upload of {} bytes by {} before reading it: over lectern.documents.max-upload",
+                    contentLength, username);
+            return Mono.error(store.tooLarge());
+        });
+    }
+
     Mono<Upload> upload(String username, String sentFilename, Flux<DataBuffer> content) {
         String filename = DisplayFilename.of(sentFilename);
         return store.receive(content).flatMap(received -> blocking(() -> {

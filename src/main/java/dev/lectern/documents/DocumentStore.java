@@ -42,6 +42,12 @@ class DocumentStore {
     record Received(Path incomingFile, String sha256, long sizeBytes) {
     }
 
+    /**
+     * What a multipart body may carry besides the file (boundaries, part headers, a long filename): a
+     * body declared larger than the limit by more than this cannot hold a file within it.
+     */
+    static final long MULTIPART_ENVELOPE = 64 * 1024;
+
     private final Path directory;
     private final Path incoming;
     private final DataSize maxUpload;
@@ -138,7 +144,15 @@ class DocumentStore {
         deleteQuietly(received.incomingFile());
     }
 
-    private DocumentProblem tooLarge() {
+    /**
+     * Whether a request body of {@code contentLength} bytes (-1: not declared, as in a chunked upload)
+     * must hold a file over the limit: more than the limit plus {@link #MULTIPART_ENVELOPE}.
+     */
+    boolean declaredTooLarge(long contentLength) {
+        return contentLength > maxUpload.toBytes() + MULTIPART_ENVELOPE;
+    }
+
+    DocumentProblem tooLarge() {
         return new DocumentProblem(HttpStatus.CONTENT_TOO_LARGE, "TOO_LARGE", "The file is larger than the "
                 + maxUpload.toMegabytes() + " MB upload limit (lectern.documents.max-upload); nothing was stored. "
                 + "Split the document or ask the administrator to raise the limit.");

@@ -17,6 +17,13 @@ interface TextExtractor extends AutoCloseable {
     ExtractedDocument extract(Path file, String filename, Duration timeout, ExtractionListener listener)
             throws ExtractionFailedException;
 
+    /**
+     * Gets ready for the first document in the background and returns at once: {@link IsolatedTextExtractor}
+     * starts and warms up a child. Nothing by default (in process, there is nothing to start).
+     */
+    default void prestart() {
+    }
+
     /** Releases what the extractor holds (child processes); nothing by default. */
     @Override
     default void close() {

@@ -74,6 +74,10 @@ final class TikaTextExtractor implements TextExtractor {
             if (text.replaceAll("\\[Page \\d+]", "").isBlank()) {
                 throw noText(mediaType, pages);
             }
+            TextQualityCheck.Verdict quality = TextQualityCheck.of(text);
+            if (!quality.readable()) {
+                throw undecodable(mediaType, quality);
+            }
             return new ExtractedDocument(mediaType, text, clean(metadata.get(TikaCoreProperties.TITLE)),
                     joined(metadata.getValues(TikaCoreProperties.CREATOR)),
                     clean(metadata.get(TikaCoreProperties.LANGUAGE)), pages);
@@ -190,6 +194,26 @@ final class TikaTextExtractor implements TextExtractor {
         }
         return new ExtractionFailedException("No text found in this " + describe(mediaType) + ": there is nothing for the "
                 + "model to read (images are not read: Lectern has no OCR).", mediaType, null);
+    }
+
+    /**
+     * Text that came out as garbage. For a PDF the usual cause is fonts without a Unicode mapping, which
+     * no re-encoding fixes; for other files it is a character encoding that detection got wrong.
+     */
+    private static ExtractionFailedException undecodable(String mediaType, TextQualityCheck.Verdict quality) {
+        String seen = quality.sample().isEmpty() ? "" : " (it reads like \"" + quality.sample() + "\")";
+        if (mediaType.startsWith("application/pdf")) {
+            return new ExtractionFailedException("The text in this PDF could not be decoded: " + quality.percent()
+                    + " of its characters come out as garbage" + seen + ", because its fonts carry no Unicode "
+                    + "mapping (common in older Chinese, Japanese and Korean PDFs made with fonts that are not "
+                    + "embedded). The model could not read it. Lectern has no OCR; re-create the PDF with its fonts "
+                    + "embedded (for example by printing it to PDF from a viewer that shows it correctly), or run it "
+                    + "through OCR elsewhere, and upload the result.", mediaType, null);
+        }
+        return new ExtractionFailedException("The text in this " + describe(mediaType) + " could not be decoded: "
+                + quality.percent() + " of its characters come out as garbage" + seen + ", so the model could not "
+                + "read it. The file may use a character encoding Lectern did not recognise; save it as UTF-8 "
+                + "and upload it again.", mediaType, null);
     }
 
     private static String rootMessage(Throwable problem) {

@@ -2,10 +2,15 @@ package dev.lectern.documents;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -148,6 +153,7 @@ class DocumentApiTest {
 
     @Test
     void uploadOverTheLimitIsRefusedWith413AndNothingIsKept() {
+        // WebTestClient sends a multipart body in chunks, without a length: this is the check while streaming.
         byte[] big = new byte[2 * 1024 * 1024];
         java.util.Arrays.fill(big, (byte) 'a');
         var result = uploadRaw(ADMIN, ADMIN_PASSWORD, "huge.txt", big)
@@ -155,6 +161,69 @@ class DocumentApiTest {
                 .expectBody(Map.class).returnResult().getResponseBody();
         assertThat(result).containsEntry("error", "TOO_LARGE");
         assertThat((String) result.get("message")).contains("1 MB", "lectern.documents.max-upload");
+        assertThat(DOCUMENTS_DATA_DIR.resolve("documents/incoming")).isEmptyDirectory();
+        assertHealthy();
+    }
+
+    /**
+     * Only the headers are sent, declaring 40 MB: the server must answer from them alone, since the body
+     * never comes. This is what a client waiting for "100 Continue" sees, and it sends nothing more.
+     */
+    @Test
+    void uploadDeclaringALengthOverTheLimitIsRefusedWith413BeforeItsBodyIsRead() throws Exception {
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(30_000);
+            String credentials = Base64.getEncoder().encodeToString((ADMIN + ":" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().write(("POST /api/documents HTTP/1.1\r\nHost: localhost:" + port + "\r\n"
+                    + "Authorization: Basic " + credentials + "\r\n"
+                    + "Content-Type: multipart/form-data; boundary=lectern-boundary\r\n"
+                    + "Content-Length: " + 40 * 1024 * 1024 + "\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+
+            String response = readResponse(socket.getInputStream());
+            assertThat(response).startsWith("HTTP/1.1 413").doesNotContain("100 Continue")
+                    .contains("\"error\":\"TOO_LARGE\"", "1 MB upload limit", "lectern.documents.max-upload");
+        }
+        assertThat(DOCUMENTS_DATA_DIR.resolve("documents/incoming")).isEmptyDirectory();
+        assertHealthy();
+    }
+
+    /**
+     * A client that sends its whole 40 MB body anyway (the JDK's client, with the length and without
+     * waiting for "100 Continue") still reads the 413 and its message, not a broken connection.
+     */
+    @Test
+    void clientSendingAFortyMegabyteBodyWithItsLengthAnywayReadsThe413Message() throws Exception {
+        Path file = DOCUMENTS_DATA_DIR.resolve("forty-megabytes.txt");
+        byte[] line = "forty megabytes of text that the server must refuse from the length alone\n".getBytes(StandardCharsets.US_ASCII);
+        try (var out = Files.newOutputStream(file)) {
+            for (long written = 0; written < 40L * 1024 * 1024; written += line.length) {
+                out.write(line);
+            }
+        }
+        String boundary = "lectern-boundary";
+        String credentials = Base64.getEncoder().encodeToString((ADMIN + ":" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/documents"))
+                .header("Authorization", "Basic " + credentials)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                // Every part has a known length, so the request carries Content-Length rather than chunks.
+                .POST(HttpRequest.BodyPublishers.concat(
+                        HttpRequest.BodyPublishers.ofByteArray(("--" + boundary + "\r\nContent-Disposition: form-data; "
+                                + "name=\"file\"; filename=\"huge.txt\"\r\nContent-Type: text/plain\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII)),
+                        HttpRequest.BodyPublishers.ofFile(file),
+                        HttpRequest.BodyPublishers.ofByteArray(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII))))
+                .timeout(Duration.ofSeconds(60)).build();
+        assertThat(request.bodyPublisher().orElseThrow().contentLength()).isGreaterThan(40L * 1024 * 1024);
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build()) {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(HttpStatus.CONTENT_TOO_LARGE.value());
+            assertThat(response.body()).contains("\"error\":\"TOO_LARGE\"", "1 MB upload limit");
+        } finally {
+            Files.delete(file);
+        }
         assertThat(DOCUMENTS_DATA_DIR.resolve("documents/incoming")).isEmptyDirectory();
         assertHealthy();
     }
@@ -185,6 +254,22 @@ class DocumentApiTest {
                 .expectStatus().isEqualTo(HttpStatus.CONFLICT)
                 .expectBody().jsonPath("$.error").isEqualTo("NO_TEXT");
         assertHealthy();
+    }
+
+    /** Parsed "successfully" by the extraction process, but garbage: failed, and the text is not offered. */
+    @Test
+    void pdfWhoseFontsHaveNoUnicodeMappingFailsAsUndecodable() throws Exception {
+        String chinese = "孙子曰：兵者，国之大事，死生之地，存亡之道，不可不察也。故经之以五事，校之以计，而索其情。";
+        DocumentResponse uploaded = upload(ADMIN, ADMIN_PASSWORD, "sunzi.pdf",
+                Fixtures.pdfInGbkFontWithoutUnicodeMap(List.of(chinese), 0), HttpStatus.CREATED);
+
+        DocumentResponse done = awaitFinal(ADMIN, ADMIN_PASSWORD, uploaded.id().toString());
+        assertThat(done.status()).isEqualTo(DocumentStatus.FAILED);
+        assertThat(done.mediaType()).isEqualTo("application/pdf");
+        assertThat(done.message()).contains("could not be decoded", "no Unicode mapping", "no OCR");
+        get(ADMIN, ADMIN_PASSWORD, "/api/documents/" + uploaded.id() + "/text")
+                .expectStatus().isEqualTo(HttpStatus.CONFLICT)
+                .expectBody().jsonPath("$.message").value(m -> assertThat((String) m).contains("could not be decoded"));
     }
 
     @Test
@@ -277,6 +362,22 @@ class DocumentApiTest {
             }
             Thread.sleep(100);
         }
+    }
+
+    /** The status line, headers and a body of Content-Length bytes, read off a raw connection. */
+    private static String readResponse(java.io.InputStream in) throws java.io.IOException {
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.write(b);
+        }
+        String headers = head.toString(StandardCharsets.US_ASCII);
+        java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?im)^content-length: *(\\d+)").matcher(headers);
+        byte[] body = length.find() ? in.readNBytes(Integer.parseInt(length.group(1))) : new byte[0];
+        return headers + new String(body, StandardCharsets.UTF_8);
     }
 
     private void assertHealthy() {

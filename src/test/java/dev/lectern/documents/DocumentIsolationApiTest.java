@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.core.io.FileSystemResource;
@@ -58,6 +59,9 @@ class DocumentIsolationApiTest {
     @LocalServerPort
     int port;
 
+    @Autowired
+    DocumentProcessor processor;
+
     @DynamicPropertySource
     static void isolationProperties(DynamicPropertyRegistry registry) {
         registry.add("lectern.data-dir", DATA_DIR::toString);
@@ -81,6 +85,16 @@ class DocumentIsolationApiTest {
         client = WebTestClient.bindToServer(new ReactorClientHttpConnector(reactor.netty.http.client.HttpClient.create(ConnectionProvider.newConnection())))
                 .baseUrl("http://localhost:" + port)
                 .responseTimeout(Duration.ofSeconds(120)).build();
+    }
+
+    /**
+     * lectern.documents.prestart is on by default: once the app is ready an extraction process starts (or
+     * has started) without waiting for an upload. Only the pre-start counts here, whatever ran before.
+     */
+    @Test
+    void anExtractionProcessIsStartedAtStartUpWithoutWaitingForAnUpload() throws Exception {
+        IsolatedTextExtractor extractor = (IsolatedTextExtractor) processor.extractor();
+        IsolatedTextExtractorTest.awaitPrestarted(extractor);
     }
 
     /** 40 million characters cannot fit in a 48 MB heap: the child dies of it, the server carries on. */

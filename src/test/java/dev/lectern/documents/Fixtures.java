@@ -9,9 +9,14 @@ import java.io.IOException;
 import java.nio.charset.Charset;
 import java.util.List;
 
+import org.apache.pdfbox.cos.COSArray;
+import org.apache.pdfbox.cos.COSDictionary;
+import org.apache.pdfbox.cos.COSInteger;
+import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDPageContentStream;
+import org.apache.pdfbox.pdmodel.common.PDStream;
 import org.apache.pdfbox.pdmodel.encryption.AccessPermission;
 import org.apache.pdfbox.pdmodel.encryption.StandardProtectionPolicy;
 import org.apache.pdfbox.pdmodel.font.PDType1Font;
@@ -192,6 +197,52 @@ final class Fixtures {
             html.append("</tr>");
         }
         return html.append("</table><script>var hidden = 1;</script></body></html>").toString();
+    }
+
+    /**
+     * Pages of Chinese set the way XiaoBiaoSong.pdf (pdf.js's test corpus) sets them: a TrueType font that
+     * is not embedded, declared as WinAnsiEncoding with no ToUnicode map, and the text written as GBK
+     * bytes. A viewer with the font installed shows Chinese; a text extractor can only read each byte
+     * through WinAnsi, so every character comes out as a pair of Latin-1 symbols ("Ä¿" for 目). Then
+     * {@code englishPages} pages of readable text, "This is page N of the report.".
+     */
+    static byte[] pdfInGbkFontWithoutUnicodeMap(List<String> chinesePages, int englishPages) throws IOException {
+        try (PDDocument document = new PDDocument()) {
+            COSDictionary font = new COSDictionary();
+            font.setItem(COSName.TYPE, COSName.FONT);
+            font.setItem(COSName.SUBTYPE, COSName.TRUE_TYPE);
+            font.setName(COSName.BASE_FONT, "SimSun");
+            font.setItem(COSName.ENCODING, COSName.WIN_ANSI_ENCODING);
+            font.setInt(COSName.FIRST_CHAR, 0);
+            font.setInt(COSName.LAST_CHAR, 255);
+            COSArray widths = new COSArray();
+            for (int code = 0; code <= 255; code++) {
+                widths.add(COSInteger.get(500));
+            }
+            font.setItem(COSName.WIDTHS, widths);
+            for (String text : chinesePages) {
+                PDPage page = new PDPage();
+                document.addPage(page);
+                COSDictionary fonts = new COSDictionary();
+                fonts.setItem(COSName.getPDFName("TT0"), font);
+                page.getCOSObject().setItem(COSName.RESOURCES, new COSDictionary());
+                page.getResources().getCOSObject().setItem(COSName.FONT, fonts);
+                StringBuilder content = new StringBuilder("BT\n/TT0 12 Tf\n72 720 Td\n14 TL\n");
+                for (int start = 0; start < text.length(); start += 30) {
+                    String line = text.substring(start, Math.min(text.length(), start + 30));
+                    content.append('<').append(java.util.HexFormat.of().formatHex(line.getBytes(Charset.forName("GBK"))))
+                            .append("> Tj\nT*\n");
+                }
+                content.append("ET\n");
+                PDStream stream = new PDStream(document,
+                        new java.io.ByteArrayInputStream(content.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+                page.setContents(stream);
+            }
+            for (int page = 1; page <= englishPages; page++) {
+                addTextPage(document, "This is page " + (chinesePages.size() + page) + " of the report.");
+            }
+            return save(document);
+        }
     }
 
     static byte[] encode(String text, String charset) {

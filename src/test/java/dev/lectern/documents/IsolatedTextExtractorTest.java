@@ -122,6 +122,48 @@ class IsolatedTextExtractorTest {
     }
 
     @Test
+    void prestartReadiesAChildWithoutAnyDocumentAndTheFirstDocumentUsesIt() throws Exception {
+        IsolatedTextExtractor extractor = extractor(DataSize.ofMegabytes(256), 1_000_000);
+        extractor.prestart();
+        assertThat(extractor.hasChildReadyOrStarting()).isTrue();
+        extractor.prestart();
+        awaitPrestarted(extractor);
+        assertThat(extractor.processesStarted()).isEqualTo(1);
+        assertThat(extractor.hasChildReadyOrStarting()).isTrue();
+
+        long started = System.nanoTime();
+        assertThat(extract(extractor, "first.pdf", Fixtures.pdf(1)).text()).contains("This is page 1 of the report.");
+        System.out.printf("first PDF after prestart: %d ms%n", (System.nanoTime() - started) / 1_000_000);
+        assertThat(extractor.processesStarted()).isEqualTo(1);
+    }
+
+    /** Starting a second child beside the one being started would only split the CPU between them. */
+    @Test
+    void aDocumentArrivingWhileThePrestartedChildStartsWaitsForItInsteadOfStartingAnother() throws Exception {
+        IsolatedTextExtractor extractor = extractor(DataSize.ofMegabytes(256), 1_000_000);
+        extractor.prestart();
+        assertThat(extract(extractor, "early.pdf", Fixtures.pdf(1)).pageCount()).isEqualTo(1);
+        assertThat(extractor.processesStarted()).isEqualTo(1);
+        assertThat(extractor.processesPrestarted()).isEqualTo(1);
+        assertThat(extractor.hasChildReadyOrStarting()).as("the child is back in the pool").isTrue();
+    }
+
+    @Test
+    void withoutPrestartNothingIsStartedBeforeTheFirstDocument() throws Exception {
+        IsolatedTextExtractor extractor = extractor(DataSize.ofMegabytes(256), 1_000_000);
+        assertThat(extractor.hasChildReadyOrStarting()).isFalse();
+        assertThat(extractor.processesStarted()).isZero();
+    }
+
+    @Test
+    void theWarmUpPageIsAPdfTikaReads() throws Exception {
+        ExtractedDocument warmUp = new TikaTextExtractor(1_000_000).extract(write("warm-up.pdf", WarmUpPdf.bytes()),
+                "warm-up.pdf", Duration.ofSeconds(60), page -> { });
+        assertThat(warmUp.mediaType()).isEqualTo("application/pdf");
+        assertThat(warmUp.text()).isEqualTo("[Page 1]\n\n" + WarmUpPdf.TEXT);
+    }
+
+    @Test
     void aJavaCommandThatCannotStartFailsWithAServerSideMessage() {
         IsolatedTextExtractor broken = new IsolatedTextExtractor(List.of("java", "-cp", dir.toString(), "no.such.Main", "1000"),
                 DataSize.ofMegabytes(64));
@@ -130,6 +172,14 @@ class IsolatedTextExtractorTest {
                 .isInstanceOf(ExtractionFailedException.class)
                 .hasMessageContaining("could not start the process that reads documents")
                 .hasMessageContaining("not of your file");
+    }
+
+    static void awaitPrestarted(IsolatedTextExtractor extractor) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (extractor.processesPrestarted() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(extractor.processesPrestarted()).as("children started ahead of any document").isEqualTo(1);
     }
 
     private IsolatedTextExtractor extractor(DataSize heap, int maxCharacters) {

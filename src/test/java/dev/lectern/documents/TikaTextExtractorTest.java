@@ -136,6 +136,27 @@ class TikaTextExtractorTest {
         assertFails("scan.pdf", Fixtures.imageOnlyPdf(), "No text found", "OCR");
     }
 
+    /** The shape of XiaoBiaoSong.pdf: parsing "succeeds", but every Chinese character is a Latin-1 pair. */
+    @Test
+    void pdfInAFontWithoutUnicodeMappingFailsAsUndecodable() throws IOException {
+        byte[] pdf = Fixtures.pdfInGbkFontWithoutUnicodeMap(List.of(CHINESE, CHINESE), 0);
+        String firstCharacterAsExtracted = new String("孙".getBytes(java.nio.charset.Charset.forName("GBK")),
+                java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThatThrownBy(() -> extract("sunzi.pdf", pdf))
+                .isInstanceOf(ExtractionFailedException.class)
+                .hasFieldOrPropertyWithValue("mediaType", "application/pdf")
+                .message().contains("The text in this PDF could not be decoded", "no Unicode mapping", "OCR",
+                        "it reads like \"" + firstCharacterAsExtracted);
+    }
+
+    @Test
+    void twoUndecodablePagesInATenPagePdfStillGiveTheReadableOnes() throws Exception {
+        ExtractedDocument pdf = extract("mixed.pdf", Fixtures.pdfInGbkFontWithoutUnicodeMap(List.of(CHINESE, CHINESE), 8));
+        assertThat(pdf.pageCount()).isEqualTo(10);
+        assertThat(pdf.text()).contains("[Page 3]\n\nThis is page 3 of the report.", "This is page 10 of the report.")
+                .doesNotContain("孙子");
+    }
+
     @Test
     void randomBytesAreAnUnsupportedType() {
         byte[] noise = new byte[4096];
