@@ -56,7 +56,8 @@ public record LecternProperties(
      * a parse may produce (far above any context window, it stops a runaway parser, not a real document);
      * {@code extractionThreads} is how many documents are parsed at once. {@code isolation} says where
      * parsers run: in child processes of {@code extractionHeap} each (a crash or out-of-memory costs one
-     * document), or inside the server (less memory and start-up, no protection).
+     * document), or inside the server (less memory and start-up, no protection). {@code prestart} starts
+     * one child as soon as the app is ready, so the first upload does not wait seconds for a JVM.
      */
     public record Documents(
             @NotNull DataSize maxUpload,
@@ -64,7 +65,8 @@ public record LecternProperties(
             @Min(1000) int maxCharacters,
             @Min(1) @Max(64) int extractionThreads,
             @NotNull Isolation isolation,
-            @NotNull DataSize extractionHeap) {
+            @NotNull DataSize extractionHeap,
+            boolean prestart) {
 
         /** Where document parsers run. */
         public enum Isolation {

@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
@@ -57,9 +56,8 @@ class DocumentProcessor implements DisposableBean {
     private volatile boolean stopping;
 
     DocumentProcessor(LecternProperties properties, DocumentRepository documents, DocumentStore store,
-            DocumentEvents events, TokenCounter tokens, ContextBudget budget, PromptBuilder prompts,
-            @Value("${lectern.documents.prestart:true}") boolean prestart) {
-        this.prestart = prestart;
+            DocumentEvents events, TokenCounter tokens, ContextBudget budget, PromptBuilder prompts) {
+        this.prestart = properties.documents().prestart();
         this.documents = documents;
         this.store = store;
         this.events = events;
