@@ -335,3 +335,224 @@ KERNEL void lectern_attend_f16(const int64_t *key_blocks, const int64_t *value_b
         }
     }
 }
+
+// ---- Prefill: Q4_K times tiles of 16 tokens with VNNI ----
+//
+// vpdpbusd multiplies 4 unsigned bytes by 4 signed bytes and adds the four products to a 32-bit lane. With
+// the activations of 16 tokens interleaved by 4 values ([block][k / 4][token][4]), one weight row's 4
+// quants broadcast to every lane give 16 tokens' partial dot products in one instruction: 64 multiply-adds,
+// against 4 instructions in the row-by-row kernel above. A sub-block's (32 values') integer sums are then
+// scaled by its 6-bit scale, and each 256-block's by d and the tokens' own scales, 16 tokens at a time.
+
+#define TOKENS_PER_TILE 16
+#define ROWS_PER_TILE 4
+
+// Rearranges Q8_K-rounded activations (as lectern_quantize_q8_k leaves them, row by row) into tiles of 16
+// tokens: q_tiles [tile][block][k / 4][16][4], d_tiles [tile][block][16], sums_tiles [tile][block][16][16]
+// (int32 sums of every 16 quants). Tokens past `tokens` in the last tile are zeros.
+void lectern_q8_k_tiles(const int8_t *q, const float *d, const int16_t *sums, int64_t tokens, int64_t columns,
+                        int8_t *q_tiles, float *d_tiles, int32_t *sums_tiles) {
+    const int64_t blocks = columns / QK;
+    const int64_t tiles = (tokens + TOKENS_PER_TILE - 1) / TOKENS_PER_TILE;
+    for (int64_t tile = 0; tile < tiles; tile++) {
+        for (int64_t b = 0; b < blocks; b++) {
+            int8_t *qt = q_tiles + (tile * blocks + b) * QK * TOKENS_PER_TILE;
+            float *dt = d_tiles + (tile * blocks + b) * TOKENS_PER_TILE;
+            int32_t *st = sums_tiles + (tile * blocks + b) * 16 * TOKENS_PER_TILE;
+            for (int t = 0; t < TOKENS_PER_TILE; t++) {
+                const int64_t token = tile * TOKENS_PER_TILE + t;
+                if (token >= tokens) {
+                    for (int g = 0; g < QK / 4; g++) {
+                        memset(qt + (g * TOKENS_PER_TILE + t) * 4, 0, 4);
+                    }
+                    dt[t] = 0;
+                    for (int s = 0; s < 16; s++) {
+                        st[s * TOKENS_PER_TILE + t] = 0;
+                    }
+                    continue;
+                }
+                const int8_t *row = q + token * columns + b * QK;
+                for (int g = 0; g < QK / 4; g++) {
+                    memcpy(qt + (g * TOKENS_PER_TILE + t) * 4, row + 4 * g, 4);
+                }
+                dt[t] = d[token * blocks + b];
+                const int16_t *s16 = sums + (token * blocks + b) * 16;
+                for (int s = 0; s < 16; s++) {
+                    st[s * TOKENS_PER_TILE + t] = s16[s];
+                }
+            }
+        }
+    }
+}
+
+#define VNNI_KERNEL __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,fma,f16c")))
+
+int lectern_cpu_vnni_supported(void) {
+    __builtin_cpu_init();
+    return lectern_cpu_supported() && __builtin_cpu_supports("avx512vnni");
+}
+
+// out[t * out_stride + r] for rows [row_begin, row_end) and every token of the tiles lectern_q8_k_tiles
+// made from `tokens` tokens.
+VNNI_KERNEL void lectern_q4_k_matmul_tiles(const uint8_t *weights, int64_t columns, int64_t row_begin,
+                                           int64_t row_end, const int8_t *q_tiles, const float *d_tiles,
+                                           const int32_t *sums_tiles, int64_t tokens, float *out,
+                                           int64_t out_stride) {
+    const int64_t blocks = columns / QK;
+    const int64_t row_bytes = blocks * Q4_K_BYTES;
+    const int64_t tiles = (tokens + TOKENS_PER_TILE - 1) / TOKENS_PER_TILE;
+    const __m256i nibble = _mm256_set1_epi8(0x0f);
+    __attribute__((aligned(64))) uint8_t quants[ROWS_PER_TILE][QK];
+
+    for (int64_t tile = 0; tile < tiles; tile++) {
+        const int valid = (int) (tokens - tile * TOKENS_PER_TILE < TOKENS_PER_TILE ? tokens - tile * TOKENS_PER_TILE
+                                                                                   : TOKENS_PER_TILE);
+        for (int64_t r0 = row_begin; r0 < row_end; r0 += ROWS_PER_TILE) {
+            const int rows = (int) (row_end - r0 < ROWS_PER_TILE ? row_end - r0 : ROWS_PER_TILE);
+            __m512 acc[ROWS_PER_TILE];
+            for (int i = 0; i < ROWS_PER_TILE; i++) {
+                acc[i] = _mm512_setzero_ps();
+            }
+            for (int64_t b = 0; b < blocks; b++) {
+                const int8_t *xt = q_tiles + (tile * blocks + b) * QK * TOKENS_PER_TILE;
+                const int32_t *st = sums_tiles + (tile * blocks + b) * 16 * TOKENS_PER_TILE;
+                const __m512 xd = _mm512_loadu_ps(d_tiles + (tile * blocks + b) * TOKENS_PER_TILE);
+                uint8_t sc[ROWS_PER_TILE][8], mn[ROWS_PER_TILE][8];
+                float scale[ROWS_PER_TILE], min_scale[ROWS_PER_TILE];
+                for (int i = 0; i < ROWS_PER_TILE; i++) {
+                    // A missing last row repeats the first: computed, never stored.
+                    const uint8_t *block = weights + (r0 + (i < rows ? i : 0)) * row_bytes + b * Q4_K_BYTES;
+                    scale[i] = half_to_float(block);
+                    min_scale[i] = half_to_float(block + 2);
+                    q4_k_scales(block + 4, sc[i], mn[i]);
+                    for (int c = 0; c < 4; c++) {
+                        const __m256i packed = _mm256_loadu_si256((const __m256i *) (block + 16 + 32 * c));
+                        _mm256_store_si256((__m256i *) (quants[i] + 64 * c), _mm256_and_si256(packed, nibble));
+                        _mm256_store_si256((__m256i *) (quants[i] + 64 * c + 32),
+                                           _mm256_and_si256(_mm256_srli_epi16(packed, 4), nibble));
+                    }
+                }
+                __m512i dots[ROWS_PER_TILE], mins[ROWS_PER_TILE];
+                for (int i = 0; i < ROWS_PER_TILE; i++) {
+                    dots[i] = _mm512_setzero_si512();
+                    mins[i] = _mm512_setzero_si512();
+                }
+                for (int s = 0; s < 8; s++) {
+                    __m512i part[ROWS_PER_TILE];
+                    for (int i = 0; i < ROWS_PER_TILE; i++) {
+                        part[i] = _mm512_setzero_si512();
+                    }
+                    for (int g = 0; g < 8; g++) {
+                        const __m512i x = _mm512_loadu_si512(xt + (s * 8 + g) * 4 * TOKENS_PER_TILE);
+                        for (int i = 0; i < ROWS_PER_TILE; i++) {
+                            int32_t four;
+                            memcpy(&four, quants[i] + s * 32 + g * 4, 4);
+                            part[i] = _mm512_dpbusd_epi32(part[i], _mm512_set1_epi32(four), x);
+                        }
+                    }
+                    const __m512i block_sums = _mm512_add_epi32(_mm512_loadu_si512(st + 2 * s * TOKENS_PER_TILE),
+                                                                _mm512_loadu_si512(st + (2 * s + 1) * TOKENS_PER_TILE));
+                    for (int i = 0; i < ROWS_PER_TILE; i++) {
+                        dots[i] = _mm512_add_epi32(dots[i], _mm512_mullo_epi32(part[i], _mm512_set1_epi32(sc[i][s])));
+                        mins[i] = _mm512_add_epi32(mins[i], _mm512_mullo_epi32(block_sums, _mm512_set1_epi32(mn[i][s])));
+                    }
+                }
+                for (int i = 0; i < ROWS_PER_TILE; i++) {
+                    acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots[i]), _mm512_mul_ps(xd, _mm512_set1_ps(scale[i])), acc[i]);
+                    acc[i] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(mins[i]), _mm512_mul_ps(xd, _mm512_set1_ps(min_scale[i])),
+                                              acc[i]);
+                }
+            }
+            for (int i = 0; i < rows; i++) {
+                __attribute__((aligned(64))) float lanes[TOKENS_PER_TILE];
+                _mm512_store_ps(lanes, acc[i]);
+                for (int t = 0; t < valid; t++) {
+                    out[(tile * TOKENS_PER_TILE + t) * out_stride + r0 + i] = lanes[t];
+                }
+            }
+        }
+    }
+}
+
+// As lectern_q4_k_matmul_tiles, for Q6_K: quants 0..63 stand for q - 32, one signed 8-bit scale per 16.
+VNNI_KERNEL void lectern_q6_k_matmul_tiles(const uint8_t *weights, int64_t columns, int64_t row_begin,
+                                           int64_t row_end, const int8_t *q_tiles, const float *d_tiles,
+                                           const int32_t *sums_tiles, int64_t tokens, float *out,
+                                           int64_t out_stride) {
+    const int64_t blocks = columns / QK;
+    const int64_t row_bytes = blocks * Q6_K_BYTES;
+    const int64_t tiles = (tokens + TOKENS_PER_TILE - 1) / TOKENS_PER_TILE;
+    const __m512i low4 = _mm512_set1_epi8(0x0f);
+    const __m512i low2 = _mm512_set1_epi8(0x03);
+    __attribute__((aligned(64))) uint8_t quants[ROWS_PER_TILE][QK];
+
+    for (int64_t tile = 0; tile < tiles; tile++) {
+        const int valid = (int) (tokens - tile * TOKENS_PER_TILE < TOKENS_PER_TILE ? tokens - tile * TOKENS_PER_TILE
+                                                                                   : TOKENS_PER_TILE);
+        for (int64_t r0 = row_begin; r0 < row_end; r0 += ROWS_PER_TILE) {
+            const int rows = (int) (row_end - r0 < ROWS_PER_TILE ? row_end - r0 : ROWS_PER_TILE);
+            __m512 acc[ROWS_PER_TILE];
+            for (int i = 0; i < ROWS_PER_TILE; i++) {
+                acc[i] = _mm512_setzero_ps();
+            }
+            for (int64_t b = 0; b < blocks; b++) {
+                const int8_t *xt = q_tiles + (tile * blocks + b) * QK * TOKENS_PER_TILE;
+                const int32_t *st = sums_tiles + (tile * blocks + b) * 16 * TOKENS_PER_TILE;
+                const __m512 xd = _mm512_loadu_ps(d_tiles + (tile * blocks + b) * TOKENS_PER_TILE);
+                const int8_t *sc[ROWS_PER_TILE];
+                float scale[ROWS_PER_TILE];
+                for (int i = 0; i < ROWS_PER_TILE; i++) {
+                    const uint8_t *ql = weights + (r0 + (i < rows ? i : 0)) * row_bytes + b * Q6_K_BYTES;
+                    const uint8_t *qh = ql + 128;
+                    sc[i] = (const int8_t *) (ql + 192);
+                    scale[i] = half_to_float(ql + 208);
+                    for (int n = 0; n < 2; n++) {
+                        const __m512i low = _mm512_loadu_si512(ql + 64 * n);
+                        const __m256i high = _mm256_loadu_si256((const __m256i *) (qh + 32 * n));
+                        const __m512i high_pair = _mm512_inserti64x4(_mm512_castsi256_si512(high),
+                                                                     _mm256_srli_epi16(high, 2), 1);
+                        _mm512_store_si512(quants[i] + 128 * n, _mm512_or_si512(_mm512_and_si512(low, low4),
+                                _mm512_slli_epi16(_mm512_and_si512(high_pair, low2), 4)));
+                        _mm512_store_si512(quants[i] + 128 * n + 64,
+                                _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(low, 4), low4),
+                                        _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(high_pair, 4), low2), 4)));
+                    }
+                }
+                __m512i dots[ROWS_PER_TILE];
+                for (int i = 0; i < ROWS_PER_TILE; i++) {
+                    dots[i] = _mm512_setzero_si512();
+                }
+                for (int s = 0; s < 16; s++) {
+                    __m512i part[ROWS_PER_TILE];
+                    for (int i = 0; i < ROWS_PER_TILE; i++) {
+                        part[i] = _mm512_setzero_si512();
+                    }
+                    for (int g = 0; g < 4; g++) {
+                        const __m512i x = _mm512_loadu_si512(xt + (s * 4 + g) * 4 * TOKENS_PER_TILE);
+                        for (int i = 0; i < ROWS_PER_TILE; i++) {
+                            int32_t four;
+                            memcpy(&four, quants[i] + s * 16 + g * 4, 4);
+                            part[i] = _mm512_dpbusd_epi32(part[i], _mm512_set1_epi32(four), x);
+                        }
+                    }
+                    // Take the +32 of the stored quants back off: 32 * (sum of the 16 inputs).
+                    const __m512i offset = _mm512_slli_epi32(_mm512_loadu_si512(st + s * TOKENS_PER_TILE), 5);
+                    for (int i = 0; i < ROWS_PER_TILE; i++) {
+                        dots[i] = _mm512_add_epi32(dots[i], _mm512_mullo_epi32(_mm512_sub_epi32(part[i], offset),
+                                                                               _mm512_set1_epi32(sc[i][s])));
+                    }
+                }
+                for (int i = 0; i < ROWS_PER_TILE; i++) {
+                    acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots[i]), _mm512_mul_ps(xd, _mm512_set1_ps(scale[i])), acc[i]);
+                }
+            }
+            for (int i = 0; i < rows; i++) {
+                __attribute__((aligned(64))) float lanes[TOKENS_PER_TILE];
+                _mm512_store_ps(lanes, acc[i]);
+                for (int t = 0; t < valid; t++) {
+                    out[(tile * TOKENS_PER_TILE + t) * out_stride + r0 + i] = lanes[t];
+                }
+            }
+        }
+    }
+}

@@ -62,6 +62,9 @@ public final class CpuBackend implements Backend, AutoCloseable {
     private byte[] roundedQuants = new byte[0];
     private float[] roundedScales = new float[0];
     private short[] roundedSums = new short[0];
+    private byte[] tiledQuants = new byte[0];
+    private float[] tiledScales = new float[0];
+    private int[] tiledSums = new int[0];
 
     /** One thread per available processor, the widest vectors the CPU has, native kernels where they load. */
     public CpuBackend() {
@@ -238,6 +241,24 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int perChunk = Math.ceilDiv(outputs, (int) Math.min(chunks, outputs));
         GgmlType type = weight.type();
         MemorySegment data = weight.data();
+        if (rows >= NativeKernels.TOKENS_PER_TILE && nativeKernels.multipliesTiles(type)) {
+            int tiles = Math.ceilDiv(rows, NativeKernels.TOKENS_PER_TILE);
+            int padded = tiles * NativeKernels.TOKENS_PER_TILE * columns;
+            if (tiledQuants.length < padded) {
+                tiledQuants = new byte[padded];
+                tiledScales = new float[padded / NativeKernels.BLOCK];
+                tiledSums = new int[padded / NativeKernels.SUM_GROUP];
+            }
+            byte[] quantTiles = tiledQuants;
+            float[] scaleTiles = tiledScales;
+            int[] sumTiles = tiledSums;
+            pool.run(tiles, (tile, worker) -> nativeKernels.tile(quants, scales, sums, rows, columns, tile, tile + 1,
+                    quantTiles, scaleTiles, sumTiles));
+            pool.run(Math.ceilDiv(outputs, perChunk), (chunk, worker) -> nativeKernels.multiplyTiles(type, data, columns,
+                    chunk * perChunk, Math.min(outputs, (chunk + 1) * perChunk), quantTiles, scaleTiles, sumTiles, rows,
+                    output, outputs));
+            return;
+        }
         pool.run(Math.ceilDiv(outputs, perChunk), (chunk, worker) -> nativeKernels.multiply(type, data, columns,
                 chunk * perChunk, Math.min(outputs, (chunk + 1) * perChunk), quants, scales, sums, rows, output,
                 outputs));

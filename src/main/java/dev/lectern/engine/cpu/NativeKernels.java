@@ -41,6 +41,9 @@ public final class NativeKernels {
     static final int MAX_HEADS = 64;
     static final int MAX_HEAD_DIM = 256;
 
+    /** Tokens per tile of the VNNI prefill kernel, which runs from this many tokens on. */
+    static final int TOKENS_PER_TILE = 16;
+
     /** Values per Q8_K activation block, and quants per partial sum within one. */
     static final int BLOCK = 256;
     static final int SUM_GROUP = 16;
@@ -62,6 +65,10 @@ public final class NativeKernels {
     private final MethodHandle q4_KMatmul;
     private final MethodHandle q6_KMatmul;
     private final MethodHandle attendF16;
+    /** The 16-token VNNI kernels for prefill, or null where the CPU lacks AVX-512 VNNI. */
+    private final MethodHandle q4_KMatmulTiles;
+    private final MethodHandle q6_KMatmulTiles;
+    private final MethodHandle tileActivations;
 
     private NativeKernels(SymbolLookup library) {
         Linker linker = Linker.nativeLinker();
@@ -74,6 +81,20 @@ public final class NativeKernels {
                 ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, ValueLayout.ADDRESS, size);
         q4_KMatmul = linker.downcallHandle(library.findOrThrow("lectern_q4_k_matmul"), matmul, critical);
         q6_KMatmul = linker.downcallHandle(library.findOrThrow("lectern_q6_k_matmul"), matmul, critical);
+        boolean vnni;
+        try {
+            vnni = (int) linker.downcallHandle(library.findOrThrow("lectern_cpu_vnni_supported"),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact() != 0;
+        } catch (Throwable e) {
+            throw new IllegalStateException("lectern_cpu_vnni_supported failed", e);
+        }
+        q4_KMatmulTiles = vnni ? linker.downcallHandle(library.findOrThrow("lectern_q4_k_matmul_tiles"), matmul, critical)
+                : null;
+        q6_KMatmulTiles = vnni ? linker.downcallHandle(library.findOrThrow("lectern_q6_k_matmul_tiles"), matmul, critical)
+                : null;
+        tileActivations = linker.downcallHandle(library.findOrThrow("lectern_q8_k_tiles"),
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, size,
+                        ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS), critical);
         attendF16 = linker.downcallHandle(library.findOrThrow("lectern_attend_f16"),
                 FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, size, size, size,
                         ValueLayout.ADDRESS, size, size, ValueLayout.JAVA_FLOAT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
@@ -210,6 +231,70 @@ public final class NativeKernels {
                     MemorySegment.ofArray(output), (long) outputStride);
         } catch (Throwable e) {
             throw new IllegalStateException("native " + type + " matmul failed", e);
+        }
+    }
+
+    /** Whether {@link #multiplyTiles} runs for this type here (Q4_K and Q6_K on a CPU with AVX-512 VNNI). */
+    boolean multipliesTiles(GgmlType type) {
+        return (type == GgmlType.Q4_K || type == GgmlType.Q6_K) && q4_KMatmulTiles != null;
+    }
+
+    /**
+     * Interleaves the rounded activations of tokens {@code [firstTile · 16, min(tokens, endTile · 16))}, as
+     * {@link #quantize} left them, into 16-token tiles ({@code [tile][block][k/4][16][4]} quants,
+     * {@code [tile][block][16]} scales, {@code [tile][block][16][16]} int sums per 16); missing tokens are zeros.
+     */
+    void tile(byte[] quants, float[] scales, short[] sums, int tokens, int columns, int firstTile, int endTile,
+              byte[] quantTiles, float[] scaleTiles, int[] sumTiles) {
+        int blocks = columns / BLOCK;
+        long firstToken = (long) firstTile * TOKENS_PER_TILE;
+        int count = (int) Math.min(tokens - firstToken, (long) (endTile - firstTile) * TOKENS_PER_TILE);
+        long tiles = endTile - firstTile;
+        Objects.checkFromIndexSize(firstToken * columns, (long) count * columns, quants.length);
+        Objects.checkFromIndexSize(firstToken * blocks, (long) count * blocks, scales.length);
+        Objects.checkFromIndexSize(firstToken * columns / SUM_GROUP, (long) count * columns / SUM_GROUP, sums.length);
+        Objects.checkFromIndexSize(firstToken * columns, tiles * TOKENS_PER_TILE * columns, quantTiles.length);
+        Objects.checkFromIndexSize(firstToken * blocks, tiles * TOKENS_PER_TILE * blocks, scaleTiles.length);
+        Objects.checkFromIndexSize(firstToken * columns / SUM_GROUP, tiles * TOKENS_PER_TILE * columns / SUM_GROUP,
+                sumTiles.length);
+        try {
+            tileActivations.invokeExact(MemorySegment.ofArray(quants).asSlice(firstToken * columns),
+                    MemorySegment.ofArray(scales).asSlice(firstToken * blocks * Float.BYTES),
+                    MemorySegment.ofArray(sums).asSlice(firstToken * columns / SUM_GROUP * Short.BYTES),
+                    (long) count, (long) columns,
+                    MemorySegment.ofArray(quantTiles).asSlice(firstToken * columns),
+                    MemorySegment.ofArray(scaleTiles).asSlice(firstToken * blocks * Float.BYTES),
+                    MemorySegment.ofArray(sumTiles).asSlice(firstToken * columns / SUM_GROUP * Integer.BYTES));
+        } catch (Throwable e) {
+            throw new IllegalStateException("native activation tiling failed", e);
+        }
+    }
+
+    /**
+     * As {@link #multiply}, from activations {@link #tile} interleaved: Q4_K and Q6_K, where
+     * {@link #multipliesTiles} says so.
+     */
+    void multiplyTiles(GgmlType type, MemorySegment weight, int columns, int firstRow, int endRow, byte[] quantTiles,
+                       float[] scaleTiles, int[] sumTiles, int tokens, float[] output, int outputStride) {
+        if (!multipliesTiles(type)) {
+            throw new IllegalArgumentException("no native tile kernel for " + type);
+        }
+        long paddedTokens = (long) Math.ceilDiv(tokens, TOKENS_PER_TILE) * TOKENS_PER_TILE;
+        long rowBytes = (long) columns / type.blockSize() * type.bytesPerBlock();
+        if (firstRow < 0 || endRow < firstRow || weight.byteSize() < endRow * rowBytes
+                || paddedTokens * columns > quantTiles.length || paddedTokens * columns / BLOCK > scaleTiles.length
+                || paddedTokens * columns / SUM_GROUP > sumTiles.length
+                || (tokens > 0 && (long) (tokens - 1) * outputStride + endRow > output.length)) {
+            throw new IndexOutOfBoundsException("native " + type + " tile matmul: rows " + firstRow + ".." + endRow
+                    + ", " + tokens + " tokens, " + columns + " columns do not fit the arrays given");
+        }
+        MethodHandle kernel = type == GgmlType.Q4_K ? q4_KMatmulTiles : q6_KMatmulTiles;
+        try {
+            kernel.invokeExact(weight, (long) columns, (long) firstRow, (long) endRow,
+                    MemorySegment.ofArray(quantTiles), MemorySegment.ofArray(scaleTiles), MemorySegment.ofArray(sumTiles),
+                    (long) tokens, MemorySegment.ofArray(output), (long) outputStride);
+        } catch (Throwable e) {
+            throw new IllegalStateException("native " + type + " tile matmul failed", e);
         }
     }
 

@@ -72,6 +72,8 @@ class NativeKernelsTest {
         if (avx512 && built) {
             assertThat(availability.loaded()).as(availability.description()).isTrue();
             assertThat(backend.name()).endsWith("+native");
+            assertThat(availability.kernels().multipliesTiles(GgmlType.Q4_K)).as("VNNI tile kernel")
+                    .isEqualTo(cpuinfo.contains(" avx512_vnni"));
         }
     }
 
@@ -113,7 +115,10 @@ class NativeKernelsTest {
         assertThat(quants[700]).isEqualTo((byte) 127);
     }
 
-    /** Through the backend: rounding split by input rows, products split by output rows, token tiles and tails. */
+    /**
+     * Through the backend: rounding split by input rows, products split by output rows, the row kernel's
+     * token tiles and tails, and the 16-token VNNI tiles, whole and partial.
+     */
     @Test
     void multipliesQ4_KAndQ6_KLikeTheReferenceOnRoundedInputs() {
         TestInputs inputs = new TestInputs();
@@ -125,7 +130,8 @@ class NativeKernelsTest {
                         WeightTensor weight = WeightTensors.quantize(type, inputs.normal(outputs * columns, 1.0),
                                 outputs, columns, arena);
                         backend.prepare(weight);
-                        for (int rows : new int[] {1, 3, 8, 13, 64}) {
+                        // From 16 tokens on, the VNNI tile kernels run: 37 leaves a partial last tile.
+                        for (int rows : new int[] {1, 3, 8, 13, 16, 37, 64}) {
                             worst = Math.max(worst, check(weight, rows, inputs));
                         }
                     }
