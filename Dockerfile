@@ -7,6 +7,9 @@
 ARG RUNTIME_IMAGE=eclipse-temurin:25-jre
 
 FROM eclipse-temurin:25-jdk AS build
+# A C compiler for the native CPU kernels (kernels/cpu); without it the build falls back to Vector API only.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first, so editing sources does not download them again.
 COPY .mvn .mvn
@@ -14,6 +17,7 @@ COPY mvnw pom.xml ./
 RUN ./mvnw -B -q dependency:go-offline
 COPY src src
 COPY db db
+COPY kernels kernels
 COPY frontend frontend
 RUN ./mvnw -B -q -DskipTests package
 
