@@ -44,6 +44,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
      * chunk should stay in its core's L2 (1 MiB here) next to the activations.
      */
     private static final long PREFILL_CHUNK_BYTES = 256 * 1024;
+    /** Input rows up to which Q8_0 panels are multiplied natively in int8 (decoding). */
+    private static final int NATIVE_Q8_0_MAX_ROWS = 3;
 
     private final VectorSpecies<Float> species;
     private final WorkerPool pool;
@@ -62,6 +64,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
     private byte[] roundedQuants = new byte[0];
     private float[] roundedScales = new float[0];
     private short[] roundedSums = new short[0];
+    private byte[] decodeQuants = new byte[0];
+    private float[] decodeScales = new float[0];
     private byte[] tiledQuants = new byte[0];
     private float[] tiledScales = new float[0];
     private int[] tiledSums = new int[0];
@@ -171,6 +175,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
         PanelWeights panels = packed.get(weight);
         if (panels != null) {
             switch (panels) {
+                case PackedInt8 int8 when rows <= NATIVE_Q8_0_MAX_ROWS && nativeKernels != null
+                        && nativeKernels.multipliesQ8_0Panels(int8) -> multiplyQ8_0Natively(int8, input, rows, output);
                 case PackedInt8 int8 -> multiplyPanels(packedInt8, int8, input, rows, null, output);
                 case PackedQ4_K q4 -> multiplyPanels(packedQ4_K, q4, input, rows, subBlockSums(input, rows, columns),
                         output);
@@ -203,6 +209,28 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int step = perChunk;
         pool.run(Math.ceilDiv(panels, step), (chunk, worker) -> kernel.multiply(weight, input, rows, sums, output,
                 chunk * step, Math.min(panels, (chunk + 1) * step)));
+    }
+
+    /**
+     * Decoding a token or a few: the native kernel multiplies the Q8_0 panels in int8 (VNNI), where the Vector
+     * API widens every byte to a float and stays near 25 GB/s. Prefill keeps the float panel kernel, whose
+     * weights stay in registers across 8 tokens.
+     */
+    private void multiplyQ8_0Natively(PackedInt8 weight, float[] input, int rows, float[] output) {
+        int values = rows * weight.columns();
+        if (decodeQuants.length < values) {
+            decodeQuants = new byte[values];
+            decodeScales = new float[values / Q8_0Rounding.BLOCK];
+        }
+        byte[] quants = decodeQuants;
+        float[] scales = decodeScales;
+        nativeKernels.quantizeQ8_0(input, rows, weight.columns(), quants, scales);
+        int panels = weight.panels();
+        long work = (long) weight.rows() * weight.columns() * rows;
+        int chunks = (int) Math.clamp(work / MIN_CHUNK_WORK, 1, (long) pool.threads() * CHUNKS_PER_THREAD);
+        int perChunk = Math.ceilDiv(panels, Math.min(chunks, panels));
+        pool.run(Math.ceilDiv(panels, perChunk), (chunk, worker) -> nativeKernels.multiplyQ8_0Panels(weight,
+                chunk * perChunk, Math.min(panels, (chunk + 1) * perChunk), quants, scales, rows, output));
     }
 
     private boolean runsNatively(WeightTensor weight) {

@@ -41,6 +41,9 @@ public final class NativeKernels {
     static final int MAX_HEADS = 64;
     static final int MAX_HEAD_DIM = 256;
 
+    /** Rows per panel the Q8_0 decode kernel reads (the Vector API's 512-bit float lanes). */
+    static final int Q8_0_PANEL_ROWS = 16;
+
     /** Tokens per tile of the VNNI prefill kernel, which runs from this many tokens on. */
     static final int TOKENS_PER_TILE = 16;
 
@@ -69,6 +72,9 @@ public final class NativeKernels {
     private final MethodHandle q4_KMatmulTiles;
     private final MethodHandle q6_KMatmulTiles;
     private final MethodHandle tileActivations;
+    /** Q8_0 decoding on the Vector API's row panels, or null where the CPU lacks AVX-512 VNNI and VBMI. */
+    private final MethodHandle q8_0Panels;
+    private final MethodHandle quantizeQ8_0;
 
     private NativeKernels(SymbolLookup library) {
         Linker linker = Linker.nativeLinker();
@@ -95,6 +101,18 @@ public final class NativeKernels {
         tileActivations = linker.downcallHandle(library.findOrThrow("lectern_q8_k_tiles"),
                 FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, size,
                         ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS), critical);
+        boolean vbmi;
+        try {
+            vbmi = (int) linker.downcallHandle(library.findOrThrow("lectern_cpu_vbmi_supported"),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact() != 0;
+        } catch (Throwable e) {
+            throw new IllegalStateException("lectern_cpu_vbmi_supported failed", e);
+        }
+        q8_0Panels = vbmi ? linker.downcallHandle(library.findOrThrow("lectern_q8_0_panels"),
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, size, size, size,
+                        ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, ValueLayout.ADDRESS, size), critical) : null;
+        quantizeQ8_0 = linker.downcallHandle(library.findOrThrow("lectern_quantize_q8_0_offset"),
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, size, ValueLayout.ADDRESS, ValueLayout.ADDRESS), critical);
         attendF16 = linker.downcallHandle(library.findOrThrow("lectern_attend_f16"),
                 FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, size, size, size,
                         ValueLayout.ADDRESS, size, size, ValueLayout.JAVA_FLOAT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
@@ -295,6 +313,51 @@ public final class NativeKernels {
                     (long) tokens, MemorySegment.ofArray(output), (long) outputStride);
         } catch (Throwable e) {
             throw new IllegalStateException("native " + type + " tile matmul failed", e);
+        }
+    }
+
+    /** Whether {@link #multiplyQ8_0Panels} runs here: a CPU with AVX-512 VNNI and VBMI, 16-row panels. */
+    boolean multipliesQ8_0Panels(PackedInt8 weight) {
+        return q8_0Panels != null && weight.type() == GgmlType.Q8_0 && weight.lanes() == Q8_0_PANEL_ROWS;
+    }
+
+    /**
+     * Rounds {@code rows} rows of {@code columns} inputs to Q8_0 blocks ({@link Q8_0Rounding}): quants stored
+     * plus 128, one scale per 32.
+     */
+    void quantizeQ8_0(float[] input, int rows, int columns, byte[] quants, float[] scales) {
+        long count = (long) rows * columns;
+        Objects.checkFromIndexSize(0, count, input.length);
+        Objects.checkFromIndexSize(0, count, quants.length);
+        Objects.checkFromIndexSize(0, count / Q8_0Rounding.BLOCK, scales.length);
+        try {
+            quantizeQ8_0.invokeExact(MemorySegment.ofArray(input), count, MemorySegment.ofArray(quants),
+                    MemorySegment.ofArray(scales));
+        } catch (Throwable e) {
+            throw new IllegalStateException("native Q8_0 activation rounding failed", e);
+        }
+    }
+
+    /**
+     * {@code output[t * weight.rows() + r]} for the rows of panels {@code [firstPanel, endPanel)} and
+     * {@code tokens} tokens whose inputs {@link #quantizeQ8_0} rounded.
+     */
+    void multiplyQ8_0Panels(PackedInt8 weight, int firstPanel, int endPanel, byte[] quants, float[] scales, int tokens,
+                            float[] output) {
+        if (!multipliesQ8_0Panels(weight) || firstPanel < 0 || endPanel < firstPanel || endPanel > weight.panels()
+                || (long) tokens * weight.columns() > quants.length
+                || (long) tokens * weight.columns() / Q8_0Rounding.BLOCK > scales.length
+                || (long) tokens * weight.rows() > output.length) {
+            throw new IllegalArgumentException("native Q8_0 panels: panels " + firstPanel + ".." + endPanel + " of "
+                    + weight.panels() + ", " + tokens + " tokens do not fit the arrays given");
+        }
+        try {
+            q8_0Panels.invokeExact(MemorySegment.ofArray(weight.quants()), MemorySegment.ofArray(weight.scales()),
+                    (long) weight.columns(), (long) weight.rows(), (long) firstPanel, (long) endPanel,
+                    MemorySegment.ofArray(quants), MemorySegment.ofArray(scales), (long) tokens,
+                    MemorySegment.ofArray(output), (long) weight.rows());
+        } catch (Throwable e) {
+            throw new IllegalStateException("native Q8_0 panel matmul failed", e);
         }
     }
 

@@ -141,6 +141,11 @@ final class PackedInt8 implements PanelWeights {
         return lanes;
     }
 
+    /** The ggml type these panels were packed from: Q8_0 or Q6_K. */
+    GgmlType type() {
+        return type;
+    }
+
     /** Columns sharing one scale: 32 for Q8_0, 16 for Q6_K. */
     int group() {
         return group;

@@ -171,6 +171,54 @@ class NativeKernelsTest {
         return worst;
     }
 
+    /**
+     * Decoding with Q8_0 weights: the backend's panels multiplied natively in int8 for up to 3 tokens, against
+     * the reference on inputs rounded by {@link Q8_0Rounding}; row counts that leave a partial last panel.
+     */
+    @Test
+    void decodesQ8_0PanelsLikeTheReferenceOnRoundedInputs() {
+        PackedInt8 probe = PackedInt8.allocate(WeightTensors.quantize(GgmlType.Q8_0, new float[16 * 32], 16, 32,
+                Arena.global()), 16);
+        assumeThat(kernels.multipliesQ8_0Panels(probe)).as("a CPU with AVX-512 VNNI and VBMI").isTrue();
+        TestInputs inputs = new TestInputs();
+        try (Arena arena = Arena.ofShared()) {
+            double worst = 0;
+            for (int columns : new int[] {96, 1024}) {
+                for (int outputs : new int[] {37, 70, 256}) {
+                    WeightTensor weight = WeightTensors.quantize(GgmlType.Q8_0, inputs.normal(outputs * columns, 1.0),
+                            outputs, columns, arena);
+                    backend.prepare(weight);
+                    for (int rows : new int[] {1, 2, 3}) {
+                        float[] input = inputs.normal(rows * columns, 1.0);
+                        float[] rounded = input.clone();
+                        Q8_0Rounding.roundInPlace(rounded, 0, rounded.length);
+                        float[] expected = TestInputs.poisoned(rows * outputs);
+                        float[] actual = TestInputs.poisoned(rows * outputs);
+                        REFERENCE.matmul(weight, rounded, rows, expected);
+                        backend.matmul(weight, input, rows, actual);
+                        String what = String.format("Q8_0 %d rows x %d columns -> %d, %s", rows, columns, outputs,
+                                inputs.describe());
+                        assertThat(actual).as("every output written, " + what).doesNotContain(Float.NaN);
+                        float[] row = new float[columns];
+                        for (int o = 0; o < outputs; o++) {
+                            weight.dequantizeRow(o, row, 0);
+                            for (int r = 0; r < rows; r++) {
+                                double terms = 0;
+                                for (int c = 0; c < columns; c++) {
+                                    terms += Math.abs((double) row[c] * rounded[r * columns + c]);
+                                }
+                                double error = Math.abs(actual[r * outputs + o] - expected[r * outputs + o]) / terms;
+                                worst = Math.max(worst, error);
+                                assertThat(error).as("row %d output %d, %s", r, o, what).isLessThanOrEqualTo(BOUND);
+                            }
+                        }
+                    }
+                }
+            }
+            System.out.printf("native Q8_0 panel decode: worst |Δ| / Σ|w·x| = %.2e%n", worst);
+        }
+    }
+
     /** A share of output rows writes those rows and no others (the pool hands each thread its own share). */
     @Test
     void writesOnlyItsShareOfRows() {

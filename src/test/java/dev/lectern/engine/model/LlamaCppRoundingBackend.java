@@ -1,6 +1,7 @@
 package dev.lectern.engine.model;
 
 import dev.lectern.engine.backend.Backend;
+import dev.lectern.engine.cpu.Q8_0Rounding;
 import dev.lectern.engine.cpu.Q8_KRounding;
 import dev.lectern.engine.kv.KvCache;
 import dev.lectern.engine.tensor.WeightTensor;
@@ -48,9 +49,7 @@ final class LlamaCppRoundingBackend implements Backend {
                 }
             }
             case Q8_0, Q4_0 -> {
-                for (int b = 0; b < rounded.length; b += 32) {
-                    roundQ8_0(rounded, b);
-                }
+                Q8_0Rounding.roundInPlace(rounded, 0, rounded.length);
             }
             case Q4_K, Q5_K, Q6_K -> {
                 Q8_KRounding.roundInPlace(rounded, 0, rounded.length);
@@ -59,22 +58,6 @@ final class LlamaCppRoundingBackend implements Backend {
             }
         }
         inner.matmul(weight, rounded, rows, output);
-    }
-
-    /**
-     * ggml's x86 quantize_row_q8_0 (the AVX path, not the scalar reference): scale max|x| / 127 kept as
-     * fp16, values multiplied by 127 / max|x| and rounded to the nearest integer, ties to even.
-     */
-    private static void roundQ8_0(float[] x, int from) {
-        float max = 0;
-        for (int i = from; i < from + 32; i++) {
-            max = Math.max(max, Math.abs(x[i]));
-        }
-        float multiplier = max != 0 ? 127f / max : 0f;
-        float stored = Float.float16ToFloat(Float.floatToFloat16(max / 127f));
-        for (int i = from; i < from + 32; i++) {
-            x[i] = (float) Math.rint(x[i] * multiplier) * stored;
-        }
     }
 
     private static float toBf16(float value) {
