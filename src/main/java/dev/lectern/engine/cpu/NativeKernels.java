@@ -23,11 +23,17 @@ import java.util.Objects;
 import dev.lectern.engine.gguf.GgmlType;
 
 /**
- * The native K-quant kernels of {@code kernels/cpu/lectern_cpu.c}, called through FFM: Q4_K and Q6_K
- * weights, read in place from the model file, multiplied with activations rounded to int8 (Q8_K blocks).
+ * The native CPU kernels of {@code kernels/cpu/lectern_cpu.c}, called through FFM:
+ * <ul>
+ * <li>Q4_K and Q6_K weights, read in place from the model file, multiplied with activations rounded to int8
+ * (Q8_K blocks, as llama.cpp rounds them): row by row for a few tokens, in 16-token VNNI tiles for prefill;
+ * <li>Q8_0 weights in the Vector API's heap panels, for decoding (int8 activations, VNNI);
+ * <li>decode attention over an F16 cache (one instruction widens 16 halves; the Vector API needs ten).
+ * </ul>
  * The Maven build compiles the library with the system C compiler into the jar; without a compiler, on
  * another OS or CPU architecture, or on a CPU without AVX-512, {@link #load} says why and the Vector API
- * kernels run instead.
+ * kernels run instead. The VNNI kernels need AVX-512 VNNI (and VBMI for Q8_0); without them the others
+ * still run.
  *
  * <p>The calls are "critical" downcalls: they take heap arrays directly (no copies) and are short enough
  * (one share of one matrix product) that holding off the garbage collector for their duration is harmless.
@@ -160,7 +166,10 @@ public final class NativeKernels {
             if ((int) supported.invokeExact() == 0) {
                 return new Availability(null, "this CPU lacks AVX-512 (BW, VL, DQ), which the native kernels need");
             }
-            return new Availability(new NativeKernels(library), "native K-quant kernels (AVX-512) from " + file);
+            NativeKernels kernels = new NativeKernels(library);
+            return new Availability(kernels, "native CPU kernels (AVX-512" + (kernels.q4_KMatmulTiles != null
+                    ? ", VNNI" : ", no VNNI: prefill row by row") + (kernels.q8_0Panels != null ? ", VBMI" : "")
+                    + ") from " + file);
         } catch (Throwable e) {
             return new Availability(null, "native kernels could not be loaded: " + e);
         }
