@@ -385,6 +385,17 @@ void lectern_q8_k_tiles(const int8_t *q, const float *d, const int16_t *sums, in
     }
 }
 
+// Writes a tile's results: acc[i] lane t is row i, token t; `rows` rows and `valid` tokens are real.
+KERNEL static inline void store_tile(const __m512 *acc, int rows, int valid, float *out, int64_t out_stride) {
+    for (int i = 0; i < rows; i++) {
+        __attribute__((aligned(64))) float lanes[TOKENS_PER_TILE];
+        _mm512_store_ps(lanes, acc[i]);
+        for (int t = 0; t < valid; t++) {
+            out[t * out_stride + i] = lanes[t];
+        }
+    }
+}
+
 #define VNNI_KERNEL __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,fma,f16c")))
 
 int lectern_cpu_vnni_supported(void) {
@@ -463,13 +474,7 @@ VNNI_KERNEL void lectern_q4_k_matmul_tiles(const uint8_t *weights, int64_t colum
                                               acc[i]);
                 }
             }
-            for (int i = 0; i < rows; i++) {
-                __attribute__((aligned(64))) float lanes[TOKENS_PER_TILE];
-                _mm512_store_ps(lanes, acc[i]);
-                for (int t = 0; t < valid; t++) {
-                    out[(tile * TOKENS_PER_TILE + t) * out_stride + r0 + i] = lanes[t];
-                }
-            }
+            store_tile(acc, rows, valid, out + tile * TOKENS_PER_TILE * out_stride + r0, out_stride);
         }
     }
 }
@@ -546,13 +551,7 @@ VNNI_KERNEL void lectern_q6_k_matmul_tiles(const uint8_t *weights, int64_t colum
                     acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots[i]), _mm512_mul_ps(xd, _mm512_set1_ps(scale[i])), acc[i]);
                 }
             }
-            for (int i = 0; i < rows; i++) {
-                __attribute__((aligned(64))) float lanes[TOKENS_PER_TILE];
-                _mm512_store_ps(lanes, acc[i]);
-                for (int t = 0; t < valid; t++) {
-                    out[(tile * TOKENS_PER_TILE + t) * out_stride + r0 + i] = lanes[t];
-                }
-            }
+            store_tile(acc, rows, valid, out + tile * TOKENS_PER_TILE * out_stride + r0, out_stride);
         }
     }
 }

@@ -141,12 +141,26 @@ class NativeKernelsTest {
         }
     }
 
+    /** How the kernel under test rounds its activations: {@code roundInPlace(x, from, length)}. */
+    @FunctionalInterface
+    private interface Rounding {
+        void roundInPlace(float[] x, int from, int length);
+    }
+
     private static double check(WeightTensor weight, int rows, TestInputs inputs) {
+        return check(weight, rows, inputs, Q8_KRounding::roundInPlace);
+    }
+
+    /**
+     * One product through the backend against the reference on the inputs rounded as the kernel rounds them;
+     * returns the worst |Δ| / Σ|w·x|.
+     */
+    private static double check(WeightTensor weight, int rows, TestInputs inputs, Rounding rounding) {
         int columns = weight.columns();
         int outputs = weight.rows();
         float[] input = inputs.normal(rows * columns, 1.0);
         float[] rounded = input.clone();
-        Q8_KRounding.roundInPlace(rounded, 0, rounded.length);
+        rounding.roundInPlace(rounded, 0, rounded.length);
         float[] expected = TestInputs.poisoned(rows * outputs);
         float[] actual = TestInputs.poisoned(rows * outputs);
         REFERENCE.matmul(weight, rounded, rows, expected);
@@ -189,29 +203,7 @@ class NativeKernelsTest {
                             outputs, columns, arena);
                     backend.prepare(weight);
                     for (int rows : new int[] {1, 2, 3}) {
-                        float[] input = inputs.normal(rows * columns, 1.0);
-                        float[] rounded = input.clone();
-                        Q8_0Rounding.roundInPlace(rounded, 0, rounded.length);
-                        float[] expected = TestInputs.poisoned(rows * outputs);
-                        float[] actual = TestInputs.poisoned(rows * outputs);
-                        REFERENCE.matmul(weight, rounded, rows, expected);
-                        backend.matmul(weight, input, rows, actual);
-                        String what = String.format("Q8_0 %d rows x %d columns -> %d, %s", rows, columns, outputs,
-                                inputs.describe());
-                        assertThat(actual).as("every output written, " + what).doesNotContain(Float.NaN);
-                        float[] row = new float[columns];
-                        for (int o = 0; o < outputs; o++) {
-                            weight.dequantizeRow(o, row, 0);
-                            for (int r = 0; r < rows; r++) {
-                                double terms = 0;
-                                for (int c = 0; c < columns; c++) {
-                                    terms += Math.abs((double) row[c] * rounded[r * columns + c]);
-                                }
-                                double error = Math.abs(actual[r * outputs + o] - expected[r * outputs + o]) / terms;
-                                worst = Math.max(worst, error);
-                                assertThat(error).as("row %d output %d, %s", r, o, what).isLessThanOrEqualTo(BOUND);
-                            }
-                        }
+                        worst = Math.max(worst, check(weight, rows, inputs, Q8_0Rounding::roundInPlace));
                     }
                 }
             }
