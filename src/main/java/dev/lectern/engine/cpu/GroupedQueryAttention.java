@@ -107,8 +107,10 @@ final class GroupedQueryAttention {
                     + " whole number of " + headDim + "-value key/value heads dividing " + heads + " query heads");
         }
         int kvHeads = width / headDim;
+        // The kernel reads the cache's blocks by address: only off-heap blocks have one.
         if (nativeKernels != null && rows <= NATIVE_MAX_ROWS && cache.dataType() == KvDataType.F16
-                && headDim % 16 == 0 && headDim <= NativeKernels.MAX_HEAD_DIM && heads <= NativeKernels.MAX_HEADS) {
+                && headDim % 16 == 0 && headDim <= NativeKernels.MAX_HEAD_DIM && heads <= NativeKernels.MAX_HEADS
+                && cache.keyBlock(layer, 0).isNative() && cache.valueBlock(layer, 0).isNative()) {
             attendNatively(queries, rows, positions, heads, headDim, kvHeads, cache, layer, output);
             return;
         }
