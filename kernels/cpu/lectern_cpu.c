@@ -255,7 +255,6 @@ KERNEL static inline __m512 exp_nonpositive(__m512 x) {
 }
 
 #define MAX_HEADS 64
-#define MAX_HEAD_DIM 256
 #define ATTENTION_TILE 16
 
 // One query row's attention to positions [begin, end) of an F16 cache, for all its heads: heads query heads

@@ -84,9 +84,9 @@ final class IsolatedTextExtractor implements TextExtractor {
     /**
      * Starts a child in the background and has it read a one-page PDF ({@link WarmUpPdf}), so that the
      * first upload finds Tika and PDFBox loaded: on two cores shared with a benchmark, starting a child
-     * took 17 s and its first PDF 4 s more. Returns at once. Does nothing when a child is idle or already being started. A
-     * document that arrives while the child is still starting waits for it rather than starting a second
-     * one, which would only halve the CPU each of them gets.
+     * took 17 s and its first PDF 4 s more. Returns at once. Does nothing when a child is idle or already
+     * being started. A document that arrives while the child is still starting waits for it rather than
+     * starting a second one, which would only halve the CPU each of them gets.
      */
     @Override
     public void prestart() {

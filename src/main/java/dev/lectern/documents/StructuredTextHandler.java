@@ -5,6 +5,7 @@ import java.util.Deque;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.IntConsumer;
+import java.util.regex.Pattern;
 
 import org.xml.sax.Attributes;
 import org.xml.sax.SAXException;
@@ -20,6 +21,9 @@ import org.xml.sax.helpers.DefaultHandler;
  * character limit, the next SAX event throws, which stops any parser at its next piece of output.
  */
 final class StructuredTextHandler extends DefaultHandler {
+
+    /** The page marker lines this handler writes, for code that reads the text back. */
+    static final Pattern PAGE_MARKER = Pattern.compile("(?m)^\\[Page \\d+]$");
 
     /** Thrown from inside the parse when the text passes the character limit. */
     static final class TextLimitReached extends SAXException {

@@ -1,7 +1,6 @@
 package dev.lectern.documents;
 
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Tells readable text from the garbage a parser returns "successfully" when it cannot map a file's
@@ -32,7 +31,6 @@ final class TextQualityCheck {
     static final double UNDECODABLE_LIMIT = 0.5;
     static final int MIN_CHARACTERS = 20;
     private static final int SAMPLE_CODE_POINTS = 24;
-    private static final Pattern PAGE_MARKER = Pattern.compile("(?m)^\\[Page \\d+]$");
 
     /**
      * @param characters       non-blank characters judged (page markers left out)
@@ -68,7 +66,7 @@ final class TextQualityCheck {
         int pages = 0;
         int undecodablePages = 0;
         int firstUndecodable = -1;
-        Matcher markers = PAGE_MARKER.matcher(text);
+        Matcher markers = StructuredTextHandler.PAGE_MARKER.matcher(text);
         for (int from = 0; from >= 0; ) {
             boolean marker = markers.find();
             int to = marker ? markers.start() : text.length();

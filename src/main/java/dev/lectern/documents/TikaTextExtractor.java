@@ -71,7 +71,7 @@ final class TikaTextExtractor implements TextExtractor {
             }
             String text = handler.text();
             Integer pages = pageCount(metadata, handler.pages());
-            if (text.replaceAll("\\[Page \\d+]", "").isBlank()) {
+            if (StructuredTextHandler.PAGE_MARKER.matcher(text).replaceAll("").isBlank()) {
                 throw noText(mediaType, pages);
             }
             TextQualityCheck.Verdict quality = TextQualityCheck.of(text);

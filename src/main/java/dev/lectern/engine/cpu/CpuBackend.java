@@ -24,10 +24,11 @@ import jdk.incubator.vector.VectorSpecies;
  * The {@link Backend} for CPUs, on the Vector API. Q8_0, Q6_K and Q4_K weights are repacked by {@link #prepare}
  * into row panels on the heap ({@link PanelWeights}); other types are read in place as ggml blocks and
  * dequantized in registers (one kernel class per type). Where the {@link NativeKernels} load, Q4_K and Q6_K
- * weights are instead read in place by native int8 kernels, with the inputs rounded to int8 as llama.cpp
- * rounds them (the Vector API has no 8-bit multiply-add, and its 4-bit kernels are compute-bound). Output rows are split across a persistent
- * {@link WorkerPool}, as is attention (by query row and key/value head). The cheap row operations run on
- * the caller's thread.
+ * weights are instead read in place by native int8 kernels, Q8_0 panels are multiplied in int8 when
+ * decoding (those products round their inputs to int8 as llama.cpp does: the Vector API has no 8-bit
+ * multiply-add, and its 4-bit kernels are compute-bound), and decode attention over an F16 cache runs
+ * natively. Output rows are split across a persistent {@link WorkerPool}, as is attention (by query row and
+ * key/value head, or natively by shares of the context). The cheap row operations run on the caller's thread.
  *
  * <p>One caller at a time (the scheduler thread): the pool, the RoPE table and the scratch buffers are
  * shared by all calls. Close it to stop the worker threads (they are daemons, so a forgotten backend
@@ -58,7 +59,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
     private final GroupedQueryAttention attention;
     private final RopeTable rope = new RopeTable();
     private float[] subBlockSums = new float[0];
-    /** The native K-quant kernels, or null: then every type runs on the Vector API. */
+    /** The native kernels, or null: then everything runs on the Vector API. */
     private final NativeKernels nativeKernels;
     private final String nativeDescription;
     private byte[] roundedQuants = new byte[0];
@@ -75,7 +76,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         this(Runtime.getRuntime().availableProcessors());
     }
 
-    /** {@code threads} threads, the widest vectors the CPU has, native K-quant kernels where they load. */
+    /** {@code threads} threads, the widest vectors the CPU has, native kernels where they load. */
     public CpuBackend(int threads) {
         this(threads, FloatVector.SPECIES_PREFERRED, NativeKernels.load());
     }
@@ -88,7 +89,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
     /**
      * @param threads threads that run the kernels, the caller's included
      * @param species the vector width the kernels use: 256 or 512 bits (tests run both)
-     * @param nativeKernels the native K-quant kernels, when {@link NativeKernels.Availability#loaded()}
+     * @param nativeKernels the native kernels, used when {@link NativeKernels.Availability#loaded()}
      */
     public CpuBackend(int threads, VectorSpecies<Float> species, NativeKernels.Availability nativeKernels) {
         this.nativeKernels = nativeKernels.kernels();
@@ -120,7 +121,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return "cpu-" + species.vectorBitSize() + "bit-" + pool.threads() + "t" + (nativeKernels != null ? "+native" : "");
     }
 
-    /** Whether the native K-quant kernels run, and if not, why. */
+    /** Whether the native kernels run, and if not, why. */
     public String nativeKernelsDescription() {
         return nativeDescription;
     }

@@ -93,13 +93,7 @@ public final class NativeKernels {
                 ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, ValueLayout.ADDRESS, size);
         q4_KMatmul = linker.downcallHandle(library.findOrThrow("lectern_q4_k_matmul"), matmul, critical);
         q6_KMatmul = linker.downcallHandle(library.findOrThrow("lectern_q6_k_matmul"), matmul, critical);
-        boolean vnni;
-        try {
-            vnni = (int) linker.downcallHandle(library.findOrThrow("lectern_cpu_vnni_supported"),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact() != 0;
-        } catch (Throwable e) {
-            throw new IllegalStateException("lectern_cpu_vnni_supported failed", e);
-        }
+        boolean vnni = callInt(library, "lectern_cpu_vnni_supported") != 0;
         q4_KMatmulTiles = vnni ? linker.downcallHandle(library.findOrThrow("lectern_q4_k_matmul_tiles"), matmul, critical)
                 : null;
         q6_KMatmulTiles = vnni ? linker.downcallHandle(library.findOrThrow("lectern_q6_k_matmul_tiles"), matmul, critical)
@@ -107,13 +101,7 @@ public final class NativeKernels {
         tileActivations = linker.downcallHandle(library.findOrThrow("lectern_q8_k_tiles"),
                 FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, size,
                         ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS), critical);
-        boolean vbmi;
-        try {
-            vbmi = (int) linker.downcallHandle(library.findOrThrow("lectern_cpu_vbmi_supported"),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact() != 0;
-        } catch (Throwable e) {
-            throw new IllegalStateException("lectern_cpu_vbmi_supported failed", e);
-        }
+        boolean vbmi = callInt(library, "lectern_cpu_vbmi_supported") != 0;
         q8_0Panels = vbmi ? linker.downcallHandle(library.findOrThrow("lectern_q8_0_panels"),
                 FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, size, size, size,
                         ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, ValueLayout.ADDRESS, size), critical) : null;
@@ -155,15 +143,11 @@ public final class NativeKernels {
                 return new Availability(null, "native kernels were not built (no C compiler when Lectern was built)");
             }
             SymbolLookup library = SymbolLookup.libraryLookup(file, Arena.global());
-            MethodHandle version = Linker.nativeLinker().downcallHandle(
-                    library.findOrThrow("lectern_cpu_abi_version"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-            int found = (int) version.invokeExact();
+            int found = callInt(library, "lectern_cpu_abi_version");
             if (found != ABI_VERSION) {
                 return new Availability(null, file + " is version " + found + ", this build needs " + ABI_VERSION);
             }
-            MethodHandle supported = Linker.nativeLinker().downcallHandle(
-                    library.findOrThrow("lectern_cpu_supported"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
-            if ((int) supported.invokeExact() == 0) {
+            if (callInt(library, "lectern_cpu_supported") == 0) {
                 return new Availability(null, "this CPU lacks AVX-512 (BW, VL, DQ), which the native kernels need");
             }
             NativeKernels kernels = new NativeKernels(library);
@@ -172,6 +156,16 @@ public final class NativeKernels {
                     + ") from " + file);
         } catch (Throwable e) {
             return new Availability(null, "native kernels could not be loaded: " + e);
+        }
+    }
+
+    /** Calls one of the library's {@code int f(void)} functions (version and CPU feature probes). */
+    private static int callInt(SymbolLookup library, String function) {
+        try {
+            return (int) Linker.nativeLinker().downcallHandle(library.findOrThrow(function),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT)).invokeExact();
+        } catch (Throwable e) {
+            throw new IllegalStateException(function + " failed", e);
         }
     }
 
@@ -243,21 +237,31 @@ public final class NativeKernels {
             case Q6_K -> q6_KMatmul;
             default -> throw new IllegalArgumentException("no native kernel for " + type);
         };
-        long rowBytes = (long) columns / type.blockSize() * type.bytesPerBlock();
-        if (firstRow < 0 || endRow < firstRow || weight.byteSize() < endRow * rowBytes
-                || (long) tokens * columns > quants.length || (long) tokens * columns / BLOCK > scales.length
-                || (long) tokens * columns / SUM_GROUP > sums.length
-                || (tokens > 0 && (long) (tokens - 1) * outputStride + endRow > output.length)) {
-            // The library trusts its arguments: a wrong size here would read or write outside the arrays.
-            throw new IndexOutOfBoundsException("native " + type + " matmul: rows " + firstRow + ".." + endRow
-                    + ", " + tokens + " tokens, " + columns + " columns do not fit the arrays given");
-        }
+        checkProduct(type, weight, columns, firstRow, endRow, tokens, tokens, quants.length, scales.length,
+                sums.length, output.length, outputStride);
         try {
             kernel.invokeExact(weight, (long) columns, (long) firstRow, (long) endRow, MemorySegment.ofArray(quants),
                     MemorySegment.ofArray(scales), MemorySegment.ofArray(sums), (long) tokens,
                     MemorySegment.ofArray(output), (long) outputStride);
         } catch (Throwable e) {
             throw new IllegalStateException("native " + type + " matmul failed", e);
+        }
+    }
+
+    /**
+     * The library trusts its arguments, so a product's sizes are checked here: a wrong one would read or write
+     * outside the weights or the arrays. {@code rounded} tokens of activations (the tile kernels pad to whole
+     * tiles) must fit their arrays, {@code tokens} rows of output the output.
+     */
+    private static void checkProduct(GgmlType type, MemorySegment weight, int columns, int firstRow, int endRow,
+                                     int tokens, int rounded, int quants, int scales, int sums, int output,
+                                     int outputStride) {
+        long values = (long) rounded * columns;
+        if (firstRow < 0 || endRow < firstRow || weight.byteSize() < endRow * type.rowBytes(columns)
+                || values > quants || values / BLOCK > scales || values / SUM_GROUP > sums
+                || (tokens > 0 && (long) (tokens - 1) * outputStride + endRow > output)) {
+            throw new IndexOutOfBoundsException("native " + type + " matmul: rows " + firstRow + ".." + endRow
+                    + ", " + tokens + " tokens, " + columns + " columns do not fit the arrays given");
         }
     }
 
@@ -306,15 +310,9 @@ public final class NativeKernels {
         if (!multipliesTiles(type)) {
             throw new IllegalArgumentException("no native tile kernel for " + type);
         }
-        long paddedTokens = (long) Math.ceilDiv(tokens, TOKENS_PER_TILE) * TOKENS_PER_TILE;
-        long rowBytes = (long) columns / type.blockSize() * type.bytesPerBlock();
-        if (firstRow < 0 || endRow < firstRow || weight.byteSize() < endRow * rowBytes
-                || paddedTokens * columns > quantTiles.length || paddedTokens * columns / BLOCK > scaleTiles.length
-                || paddedTokens * columns / SUM_GROUP > sumTiles.length
-                || (tokens > 0 && (long) (tokens - 1) * outputStride + endRow > output.length)) {
-            throw new IndexOutOfBoundsException("native " + type + " tile matmul: rows " + firstRow + ".." + endRow
-                    + ", " + tokens + " tokens, " + columns + " columns do not fit the arrays given");
-        }
+        int padded = Math.ceilDiv(tokens, TOKENS_PER_TILE) * TOKENS_PER_TILE;
+        checkProduct(type, weight, columns, firstRow, endRow, tokens, padded, quantTiles.length, scaleTiles.length,
+                sumTiles.length, output.length, outputStride);
         MethodHandle kernel = type == GgmlType.Q4_K ? q4_KMatmulTiles : q6_KMatmulTiles;
         try {
             kernel.invokeExact(weight, (long) columns, (long) firstRow, (long) endRow,
