@@ -15,7 +15,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import dev.lectern.engine.backend.ReferenceBackend;
 import dev.lectern.engine.gguf.GgmlType;
 import dev.lectern.engine.kv.KvDataType;
-import dev.lectern.engine.kv.PagedKvCache;
 import dev.lectern.engine.tensor.WeightTensor;
 import dev.lectern.engine.tensor.WeightTensors;
 import jdk.incubator.vector.FloatVector;
@@ -309,45 +308,16 @@ class CpuBackendParityTest {
                 }
                 for (int length : new int[] {1, 7, 64, 300}) {
                     // Block size 16: sequences span several blocks, as paged reads must handle.
-                    try (PagedKvCache cache = new PagedKvCache(2, width, 512, dataType, 16)) {
-                        float[] values = null;
-                        for (int layer = 0; layer < 2; layer++) {
-                            float[] keys = inputs.normal(length * width, 1.0);
-                            values = inputs.normal(length * width, 1.0);
-                            for (int p = 0; p < length; p++) {
-                                cache.write(layer, p, keys, p * width, values, p * width);
-                            }
-                        }
-                        cache.commit(length);
-                        double maxValue = 0;
-                        for (float v : values) {
-                            maxValue = Math.max(maxValue, Math.abs(v));
-                        }
+                    try (AttentionCheck check = new AttentionCheck(inputs, width, 512, dataType, 16, length)) {
                         for (int rows : new int[] {1, 3, 7, 40}) {
                             if (rows > length) {
                                 continue;
                             }
-                            int[] positions = new int[rows];
-                            for (int r = 0; r < rows; r++) {
-                                positions[r] = length - rows + r;
-                            }
-                            // Spread 3: sharper softmax than 1, as normalized Qwen3 queries give.
-                            float[] queries = inputs.normal(rows * heads * headDim, 3.0);
-                            float[] expected = TestInputs.poisoned(rows * heads * headDim);
-                            float[] actual = TestInputs.poisoned(rows * heads * headDim);
-                            REFERENCE.attention(queries, rows, positions, heads, headDim, cache, 1, expected);
-                            cpu.attention(queries, rows, positions, heads, headDim, cache, 1, actual);
-                            String what = String.format("%s attention %d/%d heads x %d, %s KV, %d rows ending at %d, %s",
-                                    cpu.name(), heads, kvHeads, headDim, dataType, rows, length - 1, inputs.describe());
-                            assertThat(actual).as("every output written, " + what).doesNotContain(Float.NaN);
-                            double worst = 0;
-                            for (int i = 0; i < actual.length; i++) {
-                                double error = Math.abs(actual[i] - expected[i]) / maxValue;
-                                worst = Math.max(worst, error);
-                                assertThat(error).as("element %d, %s", i, what).isLessThanOrEqualTo(ATTENTION_BOUND);
-                            }
-                            System.out.printf("%s: worst |Δ| / max|v| %.2e%n", what.substring(0, what.indexOf(", seed")),
-                                    worst);
+                            String what = String.format("%s attention %d/%d heads x %d, %s KV", cpu.name(), heads,
+                                    kvHeads, headDim, dataType);
+                            double worst = check.check(cpu, rows, heads, headDim, inputs, ATTENTION_BOUND, what);
+                            System.out.printf("%s, %d rows ending at %d: worst |Δ| / max|v| %.2e%n", what, rows,
+                                    length - 1, worst);
                         }
                     }
                 }

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import dev.lectern.engine.backend.ReferenceBackend;
 import dev.lectern.engine.gguf.GgmlType;
 import dev.lectern.engine.kv.KvDataType;
-import dev.lectern.engine.kv.PagedKvCache;
 import dev.lectern.engine.tensor.WeightTensor;
 import dev.lectern.engine.tensor.WeightTensors;
 import jdk.incubator.vector.FloatVector;
@@ -256,41 +255,16 @@ class NativeKernelsTest {
             for (int blockSize : new int[] {16, 64}) {
                 // 1100 positions: the context is split into shares whose softmax states are merged.
                 for (int length : new int[] {1, 7, 64, 300, 1100}) {
-                    try (PagedKvCache cache = new PagedKvCache(2, width, 1200, KvDataType.F16, blockSize)) {
-                        float[] values = null;
-                        for (int layer = 0; layer < 2; layer++) {
-                            float[] keys = inputs.normal(length * width, 1.0);
-                            values = inputs.normal(length * width, 1.0);
-                            for (int p = 0; p < length; p++) {
-                                cache.write(layer, p, keys, p * width, values, p * width);
-                            }
-                        }
-                        cache.commit(length);
-                        double maxValue = 0;
-                        for (float v : values) {
-                            maxValue = Math.max(maxValue, Math.abs(v));
-                        }
+                    try (AttentionCheck check = new AttentionCheck(inputs, width, 1200, KvDataType.F16, blockSize,
+                            length)) {
                         for (int rows : new int[] {1, 3}) {
                             if (rows > length) {
                                 continue;
                             }
-                            int[] positions = new int[rows];
-                            for (int r = 0; r < rows; r++) {
-                                positions[r] = length - rows + r;
-                            }
-                            float[] queries = inputs.normal(rows * heads * headDim, 3.0);
-                            float[] expected = TestInputs.poisoned(rows * heads * headDim);
-                            float[] actual = TestInputs.poisoned(rows * heads * headDim);
-                            REFERENCE.attention(queries, rows, positions, heads, headDim, cache, 1, expected);
-                            backend.attention(queries, rows, positions, heads, headDim, cache, 1, actual);
-                            String what = String.format("attention %d/%d heads x %d, blocks of %d, %d rows ending at %d, %s",
-                                    heads, kvHeads, headDim, blockSize, rows, length - 1, inputs.describe());
-                            assertThat(actual).as("every output written, " + what).doesNotContain(Float.NaN);
-                            for (int i = 0; i < actual.length; i++) {
-                                double error = Math.abs(actual[i] - expected[i]) / maxValue;
-                                worst = Math.max(worst, error);
-                                assertThat(error).as("element %d, %s", i, what).isLessThanOrEqualTo(ATTENTION_BOUND);
-                            }
+                            String what = String.format("attention %d/%d heads x %d, blocks of %d", heads, kvHeads,
+                                    headDim, blockSize);
+                            worst = Math.max(worst, check.check(backend, rows, heads, headDim, inputs, ATTENTION_BOUND,
+                                    what));
                         }
                     }
                 }
