@@ -9,8 +9,12 @@
 // decode test is evaluated once and the cache cut back to it before each repetition (llama-bench also
 // reuses the state after the depth prompt). Only the evaluation calls are timed.
 //
+// The KV cache is F16 unless --kv q8_0 (keys and values in Q8_0, with flash attention, which llama.cpp needs for
+// a quantized value cache). Which CPU variant of llama.cpp runs is node-llama-cpp's choice among the libraries
+// in its bins folder (the best the CPU has); bench/compare.sh --isa points --node-modules at a copy holding one.
+//
 // usage: node bench/llama-cpp-bench.mjs --model FILE [--prefill 512,2048] [--decode 128] [--depth 0]
-//            [--threads 2] [--reps 3] [--seed 1234] [--node-modules frontend/node_modules]
+//            [--threads 2] [--reps 3] [--seed 1234] [--kv f16|q8_0] [--node-modules frontend/node_modules]
 import { readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -35,8 +39,10 @@ const loadStart = process.hrtime.bigint();
 const llama = await getLlama({ gpu: false, build: "never", usePrebuiltBinaries: true, skipDownload: true,
     logLevel: LlamaLogLevel.error });
 const model = await llama.loadModel({ modelPath: options.model, gpuLayers: 0 });
+const quantizedKv = options.kv === "q8_0" ? { experimentalKvCacheKeyType: "Q8_0", experimentalKvCacheValueType: "Q8_0",
+    flashAttention: true } : {};
 const context = await model.createContext({ contextSize: positions, batchSize: BATCH_SIZE,
-    threads: options.threads, sequences: 1 });
+    threads: options.threads, sequences: 1, ...quantizedKv });
 const loadSeconds = seconds(process.hrtime.bigint() - loadStart);
 if (context.contextSize < positions) fail(`llama.cpp gave a context of ${context.contextSize}, need ${positions}`);
 const sequence = context.getSequence();
@@ -47,6 +53,7 @@ const common = {
     backend: `llama.cpp (node-llama-cpp ${nodeLlamaCppVersion()}, CPU)`,
     threads: context.currentThreads,
     flash_attention: context.flashAttention,
+    kv: options.kv,
     load_s: round(loadSeconds, 3),
     model_mb: round(statSync(options.model).size / 1e6, 1),
 };
@@ -128,7 +135,7 @@ function seededTokens(count, seed) {
 
 function parseArguments(args) {
     const here = dirname(fileURLToPath(import.meta.url));
-    const parsed = { prefill: [512, 2048], decode: [128], depth: [0], threads: 2, reps: 3, seed: 1234,
+    const parsed = { prefill: [512, 2048], decode: [128], depth: [0], threads: 2, reps: 3, seed: 1234, kv: "f16",
         nodeModules: resolve(here, "..", "frontend", "node_modules") };
     const lists = { "--prefill": "prefill", "--decode": "decode", "--depth": "depth" };
     const numbers = { "--threads": "threads", "--reps": "reps", "--seed": "seed" };
@@ -137,12 +144,14 @@ function parseArguments(args) {
         if (value === undefined) fail(`${flag} needs a value`);
         if (flag === "--model") parsed.model = value;
         else if (flag === "--node-modules") parsed.nodeModules = value;
+        else if (flag === "--kv") parsed.kv = value;
         else if (flag in lists) parsed[lists[flag]] = value.split(",").map((v) => integer(flag, v));
         else if (flag in numbers) parsed[numbers[flag]] = integer(flag, value);
         else fail(`unknown option ${flag}`);
     }
     if (!parsed.model) fail("--model FILE is required");
     if (parsed.reps < 1) fail("--reps must be at least 1");
+    if (!["f16", "q8_0"].includes(parsed.kv)) fail(`--kv takes f16 or q8_0, not ${parsed.kv}`);
     return parsed;
 }
 

@@ -13,6 +13,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 
 import dev.lectern.engine.cpu.CpuBackend;
+import dev.lectern.engine.kv.KvDataType;
 import dev.lectern.engine.model.Qwen3Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -65,6 +66,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "KV cache positions (default: just enough for the largest test)")
     private Integer context;
 
+    @Option(names = "--kv", defaultValue = "f16", paramLabel = "TYPE",
+            description = "KV cache type: f16 or q8_0 (default: ${DEFAULT-VALUE})")
+    private String kvName;
+
     @Option(names = "--seed", defaultValue = "1234", paramLabel = "S",
             description = "seed of the prompt's token ids (default: ${DEFAULT-VALUE})")
     private long seed;
@@ -82,11 +87,16 @@ final class BenchCommand implements Callable<Integer> {
         }
         int longestPrompt = tests.stream().mapToInt(t -> t.kind() == BenchTest.Kind.PREFILL ? t.tokens() : t.depth())
                 .max().orElseThrow();
+        KvDataType kvType = switch (kvName.toLowerCase(Locale.ROOT)) {
+            case "f16" -> KvDataType.F16;
+            case "q8_0" -> KvDataType.Q8_0;
+            default -> throw new IllegalArgumentException("--kv takes f16 or q8_0, not " + kvName);
+        };
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         long loadStart = System.nanoTime();
         try (Qwen3Model qwen = Qwen3Model.load(model); Backends.Handle backend = Backends.create(backendName, threads);
              EngineBench bench = new EngineBench(qwen, backend.backend(), context != null ? context : needed,
-                     longestPrompt, seed)) {
+                     longestPrompt, seed, kvType)) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             int threadCount = backend.backend() instanceof CpuBackend cpu ? cpu.threads() : 1;
             long modelBytes = Files.size(model);
@@ -96,10 +106,11 @@ final class BenchCommand implements Callable<Integer> {
             common.put("threads", threadCount);
             common.put("load_s", round(loadSeconds, 3));
             common.put("model_mb", round(modelBytes / MEGABYTE, 1));
+            common.put("kv", kvType.name().toLowerCase(Locale.ROOT));
             common.put("kv_mb", round(bench.kvCacheBytes() / MEGABYTE, 1));
             System.err.printf(Locale.ROOT, "loaded %s (%.0f MB) in %.2f s; backend %s, %d threads; KV cache %.0f MB"
-                            + " (F16, %d positions)%n", model.getFileName(), modelBytes / MEGABYTE, loadSeconds,
-                    backend.backend().name(), threadCount, bench.kvCacheBytes() / MEGABYTE,
+                            + " (%s, %d positions)%n", model.getFileName(), modelBytes / MEGABYTE, loadSeconds,
+                    backend.backend().name(), threadCount, bench.kvCacheBytes() / MEGABYTE, kvType,
                     context != null ? context : needed);
             List<BenchMeasurement> results = new ArrayList<>();
             for (BenchTest test : tests) {

@@ -34,8 +34,8 @@ final class EngineBench implements AutoCloseable {
     /** How many leading cache positions hold {@link #prompt}'s tokens (the rest, if any, are generated). */
     private int cachedPromptPositions;
 
-    EngineBench(Qwen3Model model, Backend backend, int capacity, int longestPrompt, long seed) {
-        this.generator = new Generator(model, backend, capacity, KvDataType.F16);
+    EngineBench(Qwen3Model model, Backend backend, int capacity, int longestPrompt, long seed, KvDataType kvType) {
+        this.generator = new Generator(model, backend, capacity, kvType);
         this.cache = generator.newCache();
         this.prompt = seededTokens(model.tokenizer().vocabulary(), Math.max(1, longestPrompt), seed);
         this.vocabularySize = model.config().vocabularySize();

@@ -11,6 +11,7 @@ import org.springframework.stereotype.Service;
 
 import dev.lectern.cli.LecternVersion;
 import dev.lectern.config.LecternProperties;
+import dev.lectern.engine.cpu.NativeKernels;
 import dev.lectern.engine.cpu.VectorCapabilities;
 
 /**
@@ -30,8 +31,8 @@ public class SystemStatusService {
         this.properties = properties;
         this.jdbc = jdbc;
         this.vectors = VectorCapabilities.detect();
-        log.info("Engine: {} CPU cores, {} threads, {}", Runtime.getRuntime().availableProcessors(),
-                properties.engine().effectiveThreads(), vectors.describe());
+        log.info("Engine: {} CPU cores, {} threads, {}; {}", Runtime.getRuntime().availableProcessors(),
+                properties.engine().effectiveThreads(), vectors.describe(), NativeKernels.load().description());
         LecternProperties.Model model = properties.model();
         if (!model.isConfigured()) {
             log.warn("No model configured: set LECTERN_MODEL_PATH to a Qwen3 GGUF file to answer questions");
@@ -52,6 +53,7 @@ public class SystemStatusService {
                 Runtime.getRuntime().availableProcessors(),
                 properties.engine().effectiveThreads(),
                 vectors.describe(),
+                NativeKernels.load().description(),
                 new SystemStatus.ModelStatus(modelPath != null ? modelPath.toString() : null,
                         modelPath != null, modelFound, modelFound ? sizeOf(modelPath) : 0,
                         model.contextLength()),

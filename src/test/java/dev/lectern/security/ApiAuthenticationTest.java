@@ -12,6 +12,7 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import dev.lectern.LecternIntegrationTest;
+import dev.lectern.engine.cpu.NativeKernels;
 
 class ApiAuthenticationTest extends LecternIntegrationTest {
 
@@ -69,6 +70,7 @@ class ApiAuthenticationTest extends LecternIntegrationTest {
                 .jsonPath("$.database.mode").isEqualTo("embedded")
                 .jsonPath("$.database.serverVersion").value(String.class, v -> assertThat(v).startsWith("17."))
                 .jsonPath("$.vectorSupport").value(String.class, v -> assertThat(v).contains("native access enabled"))
+                .jsonPath("$.cpuKernels").value(String.class, v -> assertThat(v).contains(NativeKernels.load().isa().id()))
                 .jsonPath("$.model.configured").isEqualTo(false)
                 .jsonPath("$.maxUploadBytes").isEqualTo(200 * 1024 * 1024);
     }

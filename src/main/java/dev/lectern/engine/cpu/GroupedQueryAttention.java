@@ -38,7 +38,7 @@ final class GroupedQueryAttention {
     private static final int TRANSPOSE_FROM_STATES = 8;
 
     /**
-     * Query rows up to which a call runs on the native kernel, where it loads and the cache is F16: decoding
+     * Query rows up to which a call runs on the native kernel (F16 or Q8_0 cache), where it loads: decoding
      * (one row, or a few for speculative steps). It widens halves with one instruction per 16, where the
      * Vector API needs about ten, and widening dominated decoding at long context. Larger prefill chunks
      * stay here, where each widened tile serves many query rows.
@@ -108,8 +108,7 @@ final class GroupedQueryAttention {
         }
         int kvHeads = width / headDim;
         // The kernel reads the cache's blocks by address: only off-heap blocks have one.
-        if (nativeKernels != null && rows <= NATIVE_MAX_ROWS && cache.dataType() == KvDataType.F16
-                && headDim % 16 == 0 && headDim <= NativeKernels.MAX_HEAD_DIM && heads <= NativeKernels.MAX_HEADS
+        if (nativeKernels != null && rows <= NATIVE_MAX_ROWS && NativeKernels.attends(cache.dataType(), heads, headDim)
                 && cache.keyBlock(layer, 0).isNative() && cache.valueBlock(layer, 0).isNative()) {
             attendNatively(queries, rows, positions, heads, headDim, kvHeads, cache, layer, output);
             return;
@@ -168,8 +167,8 @@ final class GroupedQueryAttention {
             int end = Math.min(positions[row] + 1, begin + perShare);
             int state = task * heads;
             if (end > begin) {
-                nativeKernels.attend(keys, values, blockSize, heads, group, headDim, queries, row * heads * headDim,
-                        begin, end, scale, accumulated, maxima, sums, state);
+                nativeKernels.attend(cache.dataType(), keys, values, blockSize, heads, group, headDim, queries,
+                        row * heads * headDim, begin, end, scale, accumulated, maxima, sums, state);
             } else {
                 // This row sees fewer positions than the longest one: its share is empty.
                 Arrays.fill(maxima, state, state + heads, Float.NEGATIVE_INFINITY);
