@@ -140,25 +140,25 @@ void NAME(lectern_quantize_q8_0)(const float *x, int64_t count, int8_t *q, float
 static inline __m256i multiply_add(__m256i partial, __m256i unsigned_bytes, __m256i signed_bytes) {
     return _mm256_dpbusd_avx_epi32(partial, unsigned_bytes, signed_bytes);
 }
-// Applies an unsigned 8-bit scale per row (8 bytes at `scales`) to a partial sum: int32 per row.
-static inline __m256i scale_partial(__m256i partial, const uint8_t *scales) {
-    return _mm256_mullo_epi32(partial, _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *) scales)));
+// A sub-block scale per row, as scale_partial wants it: one int32 lane per row.
+static inline __m256i row_scales(__m128i eight_bytes, int is_signed) {
+    return is_signed ? _mm256_cvtepi8_epi32(eight_bytes) : _mm256_cvtepu8_epi32(eight_bytes);
 }
-static inline __m256i scale_partial_signed(__m256i partial, const int8_t *scales) {
-    return _mm256_mullo_epi32(partial, _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) scales)));
+// Applies the sub-block scale of each row to a partial sum: int32 per row.
+static inline __m256i scale_partial(__m256i partial, __m256i scales) {
+    return _mm256_mullo_epi32(partial, scales);
 }
 #else
 static inline __m256i multiply_add(__m256i partial, __m256i unsigned_bytes, __m256i signed_bytes) {
     return _mm256_add_epi16(partial, _mm256_maddubs_epi16(unsigned_bytes, signed_bytes));
 }
 // The 8 row scales doubled into 16-bit pairs (lanes 2r and 2r + 1 hold row r's), for vpmaddwd.
-static inline __m256i scale_partial(__m256i partial, const uint8_t *scales) {
-    const __m128i s = _mm_loadl_epi64((const __m128i *) scales);
-    return _mm256_madd_epi16(partial, _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(s, s)));
+static inline __m256i row_scales(__m128i eight_bytes, int is_signed) {
+    const __m128i doubled = _mm_unpacklo_epi8(eight_bytes, eight_bytes);
+    return is_signed ? _mm256_cvtepi8_epi16(doubled) : _mm256_cvtepu8_epi16(doubled);
 }
-static inline __m256i scale_partial_signed(__m256i partial, const int8_t *scales) {
-    const __m128i s = _mm_loadl_epi64((const __m128i *) scales);
-    return _mm256_madd_epi16(partial, _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(s, s)));
+static inline __m256i scale_partial(__m256i partial, __m256i scales) {
+    return _mm256_madd_epi16(partial, scales);
 }
 #endif
 
@@ -206,8 +206,9 @@ static inline __attribute__((always_inline)) void q4_k_tile(const uint8_t *group
                     partial[t] = multiply_add(partial[t], high, broadcast4(x + 16 + 4 * j));
                 }
             }
+            const __m256i scale = row_scales(_mm_loadl_epi64((const __m128i *) (scales + s * R)), 0);
             for (int t = 0; t < tile; t++) {
-                dot[t] = _mm256_add_epi32(dot[t], scale_partial(partial[t], scales + s * R));
+                dot[t] = _mm256_add_epi32(dot[t], scale_partial(partial[t], scale));
             }
         }
         const __m256 block_d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) block));
@@ -232,6 +233,9 @@ static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group
                                                             const int tile, __m256 *acc) {
     const __m256i low4 = _mm256_set1_epi8(0x0f);
     const __m256i bits45 = _mm256_set1_epi8(0x30);
+    // Picks the even (first sub-block's) or odd bytes of a group's scale pairs.
+    const __m128i evens = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m128i odds = _mm_setr_epi8(1, 3, 5, 7, 9, 11, 13, 15, -1, -1, -1, -1, -1, -1, -1, -1);
     for (int t = 0; t < tile; t++) {
         acc[t] = _mm256_setzero_ps();
     }
@@ -239,11 +243,22 @@ static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group
         const uint8_t *block = group + b * Q6_K_PACKED(R);
         const int8_t *scales = (const int8_t *) (block + 2 * R);
         const uint8_t *ql = block + 18 * R, *qh = block + 146 * R;
+        // The codes are q + 32: take 32 * sum over sub-blocks of scale * (sum of its activations) back off, the
+        // scale pairs of each group meeting the activations' sum pairs in one vpmaddwd.
         __m256i dot[TOKEN_TILE];
         for (int t = 0; t < tile; t++) {
-            dot[t] = _mm256_setzero_si256();
+            const int16_t *x_sums = sums + t * (columns / 16) + b * 16;
+            __m256i offset = _mm256_setzero_si256();
+            for (int s = 0; s < 8; s++) {
+                const __m256i pair = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *) (scales + s * 2 * R)));
+                offset = _mm256_add_epi32(offset, _mm256_madd_epi16(pair, _mm256_set1_epi32(load_i32(x_sums + 2 * s))));
+            }
+            dot[t] = _mm256_slli_epi32(_mm256_sub_epi32(_mm256_setzero_si256(), offset), 5);
         }
         for (int s = 0; s < 8; s++) {
+            const __m128i pairs = _mm_loadu_si128((const __m128i *) (scales + s * 2 * R));
+            const __m256i scale_first = row_scales(_mm_shuffle_epi8(pairs, evens), 1);
+            const __m256i scale_second = row_scales(_mm_shuffle_epi8(pairs, odds), 1);
             // Chunks 0..3 of group s are 16-column sub-block 2s, chunks 4..7 sub-block 2s + 1. A partial sum
             // takes two chunks: 6-bit codes times bytes stay below 2^15 for two vpmaddubsw pairs.
             for (int half = 0; half < 2; half++) {
@@ -264,19 +279,9 @@ static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group
                     p0 = multiply_add(p0, first[1], broadcast4(x + 4));
                     __m256i p1 = multiply_add(_mm256_setzero_si256(), second[0], broadcast4(x + 16));
                     p1 = multiply_add(p1, second[1], broadcast4(x + 20));
-                    dot[t] = _mm256_add_epi32(dot[t], _mm256_add_epi32(scale_partial_signed(p0, scales + 2 * s * R),
-                                                                       scale_partial_signed(p1, scales + (2 * s + 1) * R)));
+                    dot[t] = _mm256_add_epi32(dot[t], _mm256_add_epi32(scale_partial(p0, scale_first),
+                                                                       scale_partial(p1, scale_second)));
                 }
-            }
-            // The codes are q + 32: take 32 * scale * (sum of the sub-block's activations) back off.
-            for (int t = 0; t < tile; t++) {
-                const int16_t *x_sums = sums + t * (columns / 16) + b * 16 + 2 * s;
-                const __m256i offsets = _mm256_add_epi32(
-                        _mm256_mullo_epi32(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (scales + 2 * s * R))),
-                                           _mm256_set1_epi32(32 * x_sums[0])),
-                        _mm256_mullo_epi32(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *) (scales + (2 * s + 1) * R))),
-                                           _mm256_set1_epi32(32 * x_sums[1])));
-                dot[t] = _mm256_sub_epi32(dot[t], offsets);
             }
         }
         const __m256 block_d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) block));

@@ -139,10 +139,19 @@ static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group
     }
     for (int64_t b = 0; b < blocks; b++) {
         const uint8_t *block = group + b * Q6_K_PACKED(R);
-        const uint8_t *scales = block + 2 * R, *ql = block + 18 * R, *qh = block + 146 * R;
+        const int8_t *scales = (const int8_t *) (block + 2 * R);
+        const uint8_t *ql = block + 18 * R, *qh = block + 146 * R;
+        // The codes are q + 32: take 32 * sum over sub-blocks of scale * (sum of its activations) back off, the
+        // scale pairs of each group meeting the activations' sum pairs in one vpmaddwd.
         __m512i dot[TOKEN_TILE];
         for (int t = 0; t < tile; t++) {
-            dot[t] = _mm512_setzero_si512();
+            const int16_t *x_sums = sums + t * (columns / 16) + b * 16;
+            __m512i offset = _mm512_setzero_si512();
+            for (int s = 0; s < 8; s++) {
+                const __m512i pair = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *) (scales + s * 2 * R)));
+                offset = _mm512_add_epi32(offset, _mm512_madd_epi16(pair, _mm512_set1_epi32(load_i32(x_sums + 2 * s))));
+            }
+            dot[t] = _mm512_slli_epi32(_mm512_sub_epi32(_mm512_setzero_si512(), offset), 5);
         }
         for (int s = 0; s < 8; s++) {
             // Chunks 0..3 of group s (16-column sub-block 2s) and chunks 4..7 (sub-block 2s + 1), as 6-bit codes.
@@ -153,17 +162,17 @@ static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group
                 // The top bits of ql vector 4s + j sit at bits 0-3 of its qh byte (j even) or bits 4-7 (j odd).
                 const __m512i top_first = j % 2 == 0 ? _mm512_slli_epi16(h, 4) : h;
                 const __m512i top_second = j % 2 == 0 ? _mm512_slli_epi16(h, 2) : _mm512_srli_epi16(h, 2);
-                first[j] = _mm512_or_si512(_mm512_and_si512(v, low4), _mm512_and_si512(top_first, bits45));
-                second[j] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(v, 4), low4),
-                                            _mm512_and_si512(top_second, bits45));
+                // (v & 0x0f) | top in one vpternlogd (0xea: a & b | c), top already masked to bits 4-5.
+                first[j] = _mm512_ternarylogic_epi32(low4, v, _mm512_and_si512(top_first, bits45), 0xea);
+                second[j] = _mm512_ternarylogic_epi32(low4, _mm512_srli_epi16(v, 4), _mm512_and_si512(top_second, bits45),
+                                                      0xea);
             }
-            const __m512i scale_first = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (scales + 2 * s * R)));
-            const __m512i scale_second = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *) (scales + (2 * s + 1) * R)));
+            const __m512i pair = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *) (scales + s * 2 * R)));
+            const __m512i scale_first = _mm512_srai_epi32(_mm512_slli_epi32(pair, 16), 16);
+            const __m512i scale_second = _mm512_srai_epi32(pair, 16);
             for (int t = 0; t < tile; t++) {
                 const int8_t *x = q + t * columns + b * QK + 32 * s;
-                const int16_t *x_sums = sums + t * (columns / 16) + b * 16 + 2 * s;
-                // The codes are q + 32: 32 * (sum of the sub-block's activations) comes back off.
-                __m512i p0 = _mm512_set1_epi32(-32 * x_sums[0]), p1 = _mm512_set1_epi32(-32 * x_sums[1]);
+                __m512i p0 = _mm512_setzero_si512(), p1 = _mm512_setzero_si512();
                 for (int j = 0; j < 4; j++) {
                     p0 = _mm512_dpbusd_epi32(p0, first[j], _mm512_set1_epi32(load_i32(x + 4 * j)));
                     p1 = _mm512_dpbusd_epi32(p1, second[j], _mm512_set1_epi32(load_i32(x + 16 + 4 * j)));

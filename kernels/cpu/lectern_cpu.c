@@ -2,6 +2,10 @@
 // runs, and the repacking of weights into the row-interleaved layout (lectern_cpu.h) at model load. The
 // kernels themselves are in avx512.c and avx2.c.
 
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <sys/mman.h>
+
 #include "lectern_cpu.h"
 
 int lectern_cpu_abi_version(void) { return LECTERN_ABI_VERSION; }
@@ -38,6 +42,21 @@ static void k4_scale_min(const uint8_t *table, int j, uint8_t *scale, uint8_t *m
     }
 }
 
+// Four packed bytes per 32-bit word: the low or high nibbles of two words side by side, as one chunk pair
+// of the layout wants them (a's in the low nibbles, b's in the high ones).
+static inline uint32_t nibbles(uint32_t a, uint32_t b, int high) {
+    return high ? ((a >> 4) & 0x0f0f0f0fu) | (b & 0xf0f0f0f0u) : (a & 0x0f0f0f0fu) | ((b & 0x0f0f0f0fu) << 4);
+}
+
+static inline void store_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+
+// Rows of group g past the matrix's last are packed as zeros.
+static void clear_missing_rows(uint8_t *out, int64_t bytes, int64_t g, int64_t R, int64_t rows) {
+    if ((g + 1) * R > rows) {
+        memset(out, 0, (size_t) bytes);
+    }
+}
+
 void lectern_q4_k_pack(const uint8_t *weights, int64_t columns, int64_t rows, int64_t rows_per_group,
                        int64_t group_begin, int64_t group_end, uint8_t *packed) {
     const int64_t R = rows_per_group;
@@ -45,7 +64,7 @@ void lectern_q4_k_pack(const uint8_t *weights, int64_t columns, int64_t rows, in
     for (int64_t g = group_begin; g < group_end; g++) {
         for (int64_t b = 0; b < blocks; b++) {
             uint8_t *out = packed + (g * blocks + b) * Q4_K_PACKED(R);
-            memset(out, 0, Q4_K_PACKED(R));
+            clear_missing_rows(out, Q4_K_PACKED(R), g, R, rows);
             uint8_t *d = out, *dmin = out + 2 * R, *scales = out + 4 * R, *mins = out + 12 * R, *qs = out + 20 * R;
             for (int64_t r = 0; r < R && g * R + r < rows; r++) {
                 const uint8_t *block = weights + ((g * R + r) * blocks + b) * Q4_K_BYTES;
@@ -54,20 +73,16 @@ void lectern_q4_k_pack(const uint8_t *weights, int64_t columns, int64_t rows, in
                 for (int s = 0; s < 8; s++) {
                     k4_scale_min(block + 4, s, &scales[s * R + r], &mins[(s / 2) * 2 * R + 2 * r + s % 2]);
                 }
-                // ggml: byte l of 32-byte chunk c holds value 64c + l (low nibble) and 64c + 32 + l (high).
-                uint8_t q[QK];
-                for (int c = 0; c < 4; c++) {
-                    for (int l = 0; l < 32; l++) {
-                        q[64 * c + l] = block[16 + 32 * c + l] & 0x0f;
-                        q[64 * c + 32 + l] = block[16 + 32 * c + l] >> 4;
-                    }
-                }
+                // ggml: byte l of 32-byte chunk c holds value 64c + l (low nibble) and 64c + 32 + l (high), so
+                // group s's values 32s + m are the nibbles (low for even s) of bytes 32(s / 2) + m. Vector 4s + j
+                // of the layout takes values 4j..4j+3 (low nibbles) and 16 + 4j.. (high) of the group.
                 for (int s = 0; s < 8; s++) {
+                    const uint8_t *source = block + 16 + 32 * (s / 2);
                     for (int j = 0; j < 4; j++) {
-                        for (int i = 0; i < 4; i++) {
-                            qs[(4 * s + j) * 4 * R + 4 * r + i] =
-                                    (uint8_t) (q[32 * s + 4 * j + i] | (q[32 * s + 16 + 4 * j + i] << 4));
-                        }
+                        uint32_t a, c;
+                        memcpy(&a, source + 4 * j, 4);
+                        memcpy(&c, source + 16 + 4 * j, 4);
+                        store_u32(qs + (4 * s + j) * 4 * R + 4 * r, nibbles(a, c, s % 2));
                     }
                 }
             }
@@ -82,38 +97,34 @@ void lectern_q6_k_pack(const uint8_t *weights, int64_t columns, int64_t rows, in
     for (int64_t g = group_begin; g < group_end; g++) {
         for (int64_t b = 0; b < blocks; b++) {
             uint8_t *out = packed + (g * blocks + b) * Q6_K_PACKED(R);
-            memset(out, 0, Q6_K_PACKED(R));
+            clear_missing_rows(out, Q6_K_PACKED(R), g, R, rows);
             uint8_t *d = out, *scales = out + 2 * R, *ql = out + 18 * R, *qh = out + 146 * R;
             for (int64_t r = 0; r < R && g * R + r < rows; r++) {
                 const uint8_t *block = weights + ((g * R + r) * blocks + b) * Q6_K_BYTES;
                 memcpy(d + 2 * r, block + 208, 2);
                 for (int s = 0; s < 16; s++) {
-                    scales[s * R + r] = block[192 + s];
+                    scales[(s / 2) * 2 * R + 2 * r + s % 2] = block[192 + s];
                 }
-                // ggml (dequantize_row_q6_K): in half n, for l < 32, L = ql[64n + l], L' = ql[64n + 32 + l],
-                // H = qh[32n + l]; values 128n + l, + 32, + 64, + 96 are low(L) | H0-1, low(L') | H2-3,
-                // high(L) | H4-5, high(L') | H6-7.
-                uint8_t q[QK];
-                for (int n = 0; n < 2; n++) {
-                    for (int l = 0; l < 32; l++) {
-                        const uint8_t low = block[64 * n + l], low_next = block[64 * n + 32 + l];
-                        const uint8_t high = block[128 + 32 * n + l];
-                        q[128 * n + l] = (uint8_t) ((low & 0x0f) | ((high & 3) << 4));
-                        q[128 * n + 32 + l] = (uint8_t) ((low_next & 0x0f) | (((high >> 2) & 3) << 4));
-                        q[128 * n + 64 + l] = (uint8_t) ((low >> 4) | (((high >> 4) & 3) << 4));
-                        q[128 * n + 96 + l] = (uint8_t) ((low_next >> 4) | (((high >> 6) & 3) << 4));
-                    }
-                }
+                // ggml (dequantize_row_q6_K): group s = 4n + k (32 values) holds, for m < 32, the low 4 bits in
+                // nibble k / 2 of ql[64n + 32 (k % 2) + m] and the top 2 bits in bits 2k.. of qh[32n + m].
                 for (int s = 0; s < 8; s++) {
+                    const int n = s / 4, k = s % 4;
+                    const uint8_t *low = block + 64 * n + 32 * (k % 2);
+                    const uint8_t *high = block + 128 + 32 * n;
+                    uint32_t tops[4];
                     for (int j = 0; j < 4; j++) {
-                        const int v = 4 * s + j;
-                        for (int i = 0; i < 4; i++) {
-                            const uint8_t first = q[32 * s + 4 * j + i], second = q[32 * s + 16 + 4 * j + i];
-                            ql[v * 4 * R + 4 * r + i] = (uint8_t) ((first & 0x0f) | ((second & 0x0f) << 4));
-                            qh[(v / 2) * 4 * R + 4 * r + i] |=
-                                    (uint8_t) (((first >> 4) | ((second >> 4) << 2)) << (4 * (v % 2)));
-                        }
+                        uint32_t a, c, ha, hc;
+                        memcpy(&a, low + 4 * j, 4);
+                        memcpy(&c, low + 16 + 4 * j, 4);
+                        store_u32(ql + (4 * s + j) * 4 * R + 4 * r, nibbles(a, c, k / 2));
+                        memcpy(&ha, high + 4 * j, 4);
+                        memcpy(&hc, high + 16 + 4 * j, 4);
+                        // Top bits of the two chunks of ql vector 4s + j, as bits 0-1 and 2-3 of each byte.
+                        tops[j] = ((ha >> (2 * k)) & 0x03030303u) | (((hc >> (2 * k)) & 0x03030303u) << 2);
                     }
+                    // qh vector 2s + j / 2: vector 4s + j's tops in bits 0-3 (even j) or 4-7 (odd j).
+                    store_u32(qh + (2 * s) * 4 * R + 4 * r, tops[0] | (tops[1] << 4));
+                    store_u32(qh + (2 * s + 1) * 4 * R + 4 * r, tops[2] | (tops[3] << 4));
                 }
             }
         }
@@ -127,7 +138,7 @@ void lectern_q8_0_pack(const uint8_t *weights, int64_t columns, int64_t rows, in
     for (int64_t g = group_begin; g < group_end; g++) {
         for (int64_t b = 0; b < blocks; b++) {
             uint8_t *out = packed + (g * blocks + b) * Q8_0_PACKED(R);
-            memset(out, 0, Q8_0_PACKED(R));
+            clear_missing_rows(out, Q8_0_PACKED(R), g, R, rows);
             for (int64_t r = 0; r < R && g * R + r < rows; r++) {
                 const uint8_t *block = weights + ((g * R + r) * blocks + b) * Q8_0_BYTES;
                 memcpy(out + 2 * r, block, 2);
@@ -138,6 +149,22 @@ void lectern_q8_0_pack(const uint8_t *weights, int64_t columns, int64_t rows, in
         }
     }
 }
+
+// Memory for packed weights: aligned to 2 MiB and offered to the kernel as transparent huge pages (a decoded
+// token streams every weight once; 2 MiB pages spare the page walks of 4 KiB ones). Not zeroed: the packers
+// write every byte, on the threads that will read them. Returns 0 when out of memory.
+void *lectern_alloc(int64_t bytes) {
+    const size_t huge = 2u << 20;
+    const size_t size = ((size_t) bytes + huge - 1) / huge * huge;
+    void *memory = NULL;
+    if (posix_memalign(&memory, huge, size) != 0) {
+        return NULL;
+    }
+    madvise(memory, size, MADV_HUGEPAGE);
+    return memory;
+}
+
+void lectern_free(void *memory) { free(memory); }
 
 // Bytes of one packed block, per type (ggml type ids: Q8_0 = 8, Q4_K = 12, Q6_K = 14), for the Java side's
 // allocation; 0 for a type that is not packed.

@@ -46,7 +46,9 @@
 //   each: the min pairs meet the activations' sums of two sub-blocks in one vpmaddwd).
 //   value = d * scale * q - dmin * min.
 // Q6_K, 210 R bytes per block (as ggml):
-//   d[R] f16 | scales[16][R] s8 | ql[32][4R] | qh[16][4R]
+//   d[R] f16 | scales[8][R][2] s8 | ql[32][4R] | qh[16][4R]
+//   scales[s][r] holds row r's scales of 16-column sub-blocks 2s and 2s + 1 (pairs meet the activations'
+//   sums of those two sub-blocks in one vpmaddwd, for the -32 offset of the codes).
 //   ql vector 4s + j: low 4 bits of chunk j of group s (low nibbles) and of chunk j + 4 (high nibbles);
 //   qh vector u covers ql vectors 2u and 2u + 1: bits 0-1 and 2-3 are the top 2 bits of ql vector 2u's
 //   low and high nibbles, bits 4-5 and 6-7 those of ql vector 2u + 1. Chunks 0..3 of group s make

@@ -103,6 +103,8 @@ public final class NativeKernels {
     private final MethodHandle q6_KPack;
     private final MethodHandle q8_0Pack;
     private final MethodHandle packedBlockBytes;
+    private final MethodHandle allocate;
+    private final MethodHandle free;
 
     private NativeKernels(SymbolLookup library, CpuIsa isa) {
         this.isa = isa;
@@ -137,6 +139,8 @@ public final class NativeKernels {
         q8_0Pack = linker.downcallHandle(library.findOrThrow("lectern_q8_0_pack"), pack);
         packedBlockBytes = linker.downcallHandle(library.findOrThrow("lectern_packed_block_bytes"),
                 FunctionDescriptor.of(size, ValueLayout.JAVA_INT, size));
+        allocate = linker.downcallHandle(library.findOrThrow("lectern_alloc"), FunctionDescriptor.of(address, size));
+        free = linker.downcallHandle(library.findOrThrow("lectern_free"), FunctionDescriptor.ofVoid(address));
     }
 
     /** The instruction set whose functions this instance calls. */
@@ -335,7 +339,30 @@ public final class NativeKernels {
         } catch (Throwable e) {
             throw new IllegalStateException("lectern_packed_block_bytes failed", e);
         }
-        return new InterleavedWeights(weight.type(), weight.rows(), weight.columns(), rowsPerGroup, blockBytes);
+        return new InterleavedWeights(weight.type(), weight.rows(), weight.columns(), rowsPerGroup, blockBytes,
+                this::allocateNative);
+    }
+
+    /** {@code bytes} of native memory (not zeroed), freed when the returned segment is no longer reachable. */
+    private MemorySegment allocateNative(long bytes) {
+        MemorySegment memory;
+        try {
+            memory = (MemorySegment) allocate.invokeExact(bytes);
+        } catch (Throwable e) {
+            throw new IllegalStateException("lectern_alloc failed", e);
+        }
+        if (memory.equals(MemorySegment.NULL)) {
+            throw new OutOfMemoryError("no memory for " + bytes + " bytes of repacked weights");
+        }
+        return memory.reinterpret(bytes, Arena.ofAuto(), this::freeNative);
+    }
+
+    private void freeNative(MemorySegment memory) {
+        try {
+            free.invokeExact(memory);
+        } catch (Throwable e) {
+            throw new IllegalStateException("lectern_free failed", e);
+        }
     }
 
     /** Repacks the rows of groups {@code [firstGroup, endGroup)} of {@code weight} into {@code packed}. */
