@@ -4,8 +4,8 @@
 # test at a time and rotating which engine goes first, so that noise from other work on the machine lands on
 # all; then prints a table with the ratios Lectern / llama.cpp (and Lectern / ik_llama.cpp).
 #
-# usage: bench/compare.sh MODEL [--prefill 512,2048] [--decode 128] [--depth 0,8192] [--threads 2] [--reps 3]
-#                         [--isa native|avx512|avxvnni|avx2] [--kv f16|q8_0] [--ik]
+# usage: bench/compare.sh MODEL [--prefill 512,2048] [--prefill-depth 0] [--decode 128] [--depth 0,8192]
+#                         [--threads 2] [--reps 3] [--isa native|avx512|avxvnni|avx2] [--kv f16|q8_0] [--ik]
 #
 # --isa compares like with like on any machine: llama.cpp restricted to its CPU variant for that instruction
 # set (a copy of node-llama-cpp's binaries holding only libggml-cpu-haswell.so for avx2, -alderlake for
@@ -29,6 +29,7 @@ model="$1"
 shift
 [[ -f "$model" ]] || { echo "compare.sh: no such model file: $model" >&2; exit 1; }
 prefill="512,2048"
+prefill_depths="0"
 decode="128"
 depths="0,8192"
 threads=2
@@ -45,6 +46,7 @@ while [[ $# -gt 0 ]]; do
     [[ $# -ge 2 ]] || usage
     case "$1" in
         --prefill) prefill="$2" ;;
+        --prefill-depth) prefill_depths="$2" ;;
         --decode) decode="$2" ;;
         --depth) depths="$2" ;;
         --threads) threads="$2" ;;
@@ -94,13 +96,16 @@ mkdir -p "$out"
 results="$out/results.jsonl"
 : > "$results"
 
-# One test per entry: "prefill N" or "decode N DEPTH".
+# One test per entry: "prefill N DEPTH" or "decode N DEPTH".
 tests=()
 IFS=, read -ra prefill_sizes <<< "$prefill"
+IFS=, read -ra prefill_depth_sizes <<< "$prefill_depths"
 IFS=, read -ra decode_sizes <<< "$decode"
 IFS=, read -ra depth_sizes <<< "$depths"
-for n in "${prefill_sizes[@]}"; do
-    [[ "$n" -gt 0 ]] && tests+=("prefill $n")
+for depth in "${prefill_depth_sizes[@]}"; do
+    for n in "${prefill_sizes[@]}"; do
+        [[ "$n" -gt 0 ]] && tests+=("prefill $n $depth")
+    done
 done
 for depth in "${depth_sizes[@]}"; do
     for n in "${decode_sizes[@]}"; do
@@ -113,9 +118,9 @@ done
 test_arguments() {
     local kind="$1" n="$2" depth="${3:-0}"
     if [[ "$kind" == prefill ]]; then
-        echo "--prefill $n --decode 0 --depth 0"
+        echo "--prefill $n --prefill-depth $depth --decode 0 --depth 0"
     else
-        echo "--prefill 0 --decode $n --depth $depth"
+        echo "--prefill 0 --prefill-depth 0 --decode $n --depth $depth"
     fi
 }
 

@@ -1,7 +1,8 @@
 // The llama.cpp side of bench/compare.sh: the tests of `lectern bench`, in llama-bench's terms, run in
 // llama.cpp through node-llama-cpp, with the same JSON lines on stdout (progress on stderr):
-//   ppN        N prompt tokens evaluated into an empty KV cache as one batched evaluation, logits for the
-//              last token only (llama-bench's llama_batch_get_one); tok/s = N / time.
+//   ppN        N prompt tokens evaluated into an empty KV cache (at --prefill-depth D: after D prompt tokens
+//              evaluated untimed, as llama-bench's -d) as one batched evaluation, logits for the last token
+//              only (llama-bench's llama_batch_get_one); tok/s = N / time.
 //   tgN at D   D prompt tokens evaluated untimed, then N tokens evaluated one at a time, each with logits
 //              and the next token chosen greedily from them (node-llama-cpp's sequence.evaluate loop: the
 //              Nth token sampled means N evaluations); tok/s = N / time.
@@ -13,7 +14,7 @@
 // a quantized value cache). Which CPU variant of llama.cpp runs is node-llama-cpp's choice among the libraries
 // in its bins folder (the best the CPU has); bench/compare.sh --isa points --node-modules at a copy holding one.
 //
-// usage: node bench/llama-cpp-bench.mjs --model FILE [--prefill 512,2048] [--decode 128] [--depth 0]
+// usage: node bench/llama-cpp-bench.mjs --model FILE [--prefill 512,2048] [--prefill-depth 0] [--decode 128] [--depth 0]
 //            [--threads 2] [--reps 3] [--seed 1234] [--kv f16|q8_0] [--node-modules frontend/node_modules]
 import { readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
@@ -27,13 +28,14 @@ const { getLlama, LlamaLogLevel } = await import(
 const BATCH_SIZE = 512;
 
 const tests = [
-    ...options.prefill.filter((n) => n > 0).map((n) => ({ name: `pp${n}`, kind: "prefill", tokens: n, depth: 0 })),
+    ...options.prefillDepth.flatMap((depth) => options.prefill.filter((n) => n > 0)
+        .map((n) => ({ name: `pp${n}`, kind: "prefill", tokens: n, depth }))),
     ...options.depth.flatMap((depth) => options.decode.filter((n) => n > 0)
         .map((n) => ({ name: `tg${n}`, kind: "decode", tokens: n, depth }))),
 ];
 if (tests.length === 0) fail("nothing to measure: --prefill and --decode are all 0");
 const positions = Math.max(...tests.map((t) => t.depth + t.tokens));
-const longestPrompt = Math.max(...tests.map((t) => (t.kind === "prefill" ? t.tokens : t.depth)), 1);
+const longestPrompt = Math.max(...tests.map((t) => (t.kind === "prefill" ? t.depth + t.tokens : t.depth)), 1);
 
 const loadStart = process.hrtime.bigint();
 const llama = await getLlama({ gpu: false, build: "never", usePrebuiltBinaries: true, skipDownload: true,
@@ -64,7 +66,8 @@ console.error(`llama.cpp system info: ${llama.systemInfo}`);
 for (const test of tests) {
     const nanos = [];
     for (let rep = -1; rep < options.reps; rep++) {
-        const elapsed = test.kind === "prefill" ? await timePrefill(test.tokens) : await timeDecode(test.tokens, test.depth);
+        const elapsed = test.kind === "prefill" ? await timePrefill(test.tokens, test.depth)
+            : await timeDecode(test.tokens, test.depth);
         console.error(`${test.name}${test.depth > 0 ? ` @ d${test.depth}` : ""} ${rep < 0 ? "warm-up" : `rep ${rep + 1}`}:`
             + ` ${(test.tokens / seconds(elapsed)).toFixed(1)} tok/s`);
         if (rep >= 0) nanos.push(elapsed);
@@ -73,7 +76,7 @@ for (const test of tests) {
     const middle = Math.floor(rates.length / 2);
     const median = rates.length % 2 === 1 ? rates[middle] : (rates[middle - 1] + rates[middle]) / 2;
     const line = { test: test.name };
-    if (test.kind === "decode") line.depth = test.depth;
+    if (test.kind === "decode" || test.depth > 0) line.depth = test.depth;
     Object.assign(line, { tok_s: round(median, 2), reps: rates.length, min: round(rates[0], 2),
         max: round(rates[rates.length - 1], 2), ...common,
         peak_rss_mb: round(process.resourceUsage().maxRSS * 1024 / 1e6, 1) });
@@ -83,22 +86,30 @@ await context.dispose();
 await model.dispose();
 await llama.dispose();
 
-async function timePrefill(tokens) {
-    await sequence.clearHistory();
-    const input = prompt.slice(0, tokens).map((id, i) => (i === tokens - 1 ? [id, { generateNext: { token: true } }] : id));
+async function timePrefill(tokens, depth) {
+    await fillTo(depth);
+    const input = prompt.slice(depth, depth + tokens)
+        .map((id, i) => (i === tokens - 1 ? [id, { generateNext: { token: true } }] : id));
     const start = process.hrtime.bigint();
     await sequence.controlledEvaluate(input);
     return process.hrtime.bigint() - start;
 }
 
-async function timeDecode(tokens, depth) {
-    if (sequence.nextTokenIndex > depth && sequence.contextTokens.slice(0, depth).every((id, i) => id === prompt[i])) {
-        await sequence.eraseContextTokenRanges([{ start: depth, end: sequence.nextTokenIndex }]);
+/** Leaves exactly the first `depth` prompt tokens in the cache, evaluating them only if not there yet. */
+async function fillTo(depth) {
+    if (sequence.nextTokenIndex >= depth && sequence.contextTokens.slice(0, depth).every((id, i) => id === prompt[i])) {
+        if (sequence.nextTokenIndex > depth) {
+            await sequence.eraseContextTokenRanges([{ start: depth, end: sequence.nextTokenIndex }]);
+        }
     } else {
         await sequence.clearHistory();
         if (depth > 0) await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(0, depth));
     }
     if (sequence.nextTokenIndex !== depth) fail(`the cache holds ${sequence.nextTokenIndex} tokens, expected ${depth}`);
+}
+
+async function timeDecode(tokens, depth) {
+    await fillTo(depth);
     // Like llama-bench, the first input is an arbitrary token; after it each step feeds its own greedy choice.
     // sequence.evaluate is node-llama-cpp's own decode loop: one evaluation and one sampling per token. (Its
     // controlledEvaluate, called once per token, measured ~6 ms slower per token on a tiny model.)
@@ -135,9 +146,10 @@ function seededTokens(count, seed) {
 
 function parseArguments(args) {
     const here = dirname(fileURLToPath(import.meta.url));
-    const parsed = { prefill: [512, 2048], decode: [128], depth: [0], threads: 2, reps: 3, seed: 1234, kv: "f16",
+    const parsed = { prefill: [512, 2048], prefillDepth: [0], decode: [128], depth: [0], threads: 2, reps: 3, seed: 1234,
+        kv: "f16",
         nodeModules: resolve(here, "..", "frontend", "node_modules") };
-    const lists = { "--prefill": "prefill", "--decode": "decode", "--depth": "depth" };
+    const lists = { "--prefill": "prefill", "--prefill-depth": "prefillDepth", "--decode": "decode", "--depth": "depth" };
     const numbers = { "--threads": "threads", "--reps": "reps", "--seed": "seed" };
     for (let i = 0; i < args.length; i += 2) {
         const [flag, value] = [args[i], args[i + 1]];

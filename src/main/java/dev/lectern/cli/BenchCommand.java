@@ -48,6 +48,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "prompt tokens in the KV cache before each decode test (default: ${DEFAULT-VALUE})")
     private List<Integer> depths;
 
+    @Option(names = "--prefill-depth", split = ",", defaultValue = "0", paramLabel = "D",
+            description = "prompt tokens in the KV cache before each prefill test, as llama-bench's -d"
+                    + " (default: ${DEFAULT-VALUE})")
+    private List<Integer> prefillDepths;
+
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: one per core)")
     private Integer threads;
 
@@ -85,8 +90,8 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--context " + context + " is too small: the largest test needs "
                     + needed + " positions");
         }
-        int longestPrompt = tests.stream().mapToInt(t -> t.kind() == BenchTest.Kind.PREFILL ? t.tokens() : t.depth())
-                .max().orElseThrow();
+        int longestPrompt = tests.stream()
+                .mapToInt(t -> t.kind() == BenchTest.Kind.PREFILL ? t.depth() + t.tokens() : t.depth()).max().orElseThrow();
         KvDataType kvType = switch (kvName.toLowerCase(Locale.ROOT)) {
             case "f16" -> KvDataType.F16;
             case "q8_0" -> KvDataType.Q8_0;
@@ -130,11 +135,16 @@ final class BenchCommand implements Callable<Integer> {
 
     private List<BenchTest> tests() {
         List<BenchTest> tests = new ArrayList<>();
-        for (int n : prefill) {
-            if (n > 0) {
-                tests.add(BenchTest.prefill(n));
-            } else if (n < 0) {
-                throw new IllegalArgumentException("--prefill sizes must not be negative, got " + n);
+        for (int depth : prefillDepths) {
+            if (depth < 0) {
+                throw new IllegalArgumentException("--prefill-depth must not be negative, got " + depth);
+            }
+            for (int n : prefill) {
+                if (n > 0) {
+                    tests.add(BenchTest.prefill(n, depth));
+                } else if (n < 0) {
+                    throw new IllegalArgumentException("--prefill sizes must not be negative, got " + n);
+                }
             }
         }
         for (int depth : depths) {
@@ -158,7 +168,7 @@ final class BenchCommand implements Callable<Integer> {
     private static String jsonLine(BenchMeasurement result, Map<String, Object> common) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("test", result.test().name());
-        if (result.test().kind() == BenchTest.Kind.DECODE) {
+        if (result.test().kind() == BenchTest.Kind.DECODE || result.test().depth() > 0) {
             line.put("depth", result.test().depth());
         }
         line.put("tok_s", round(result.medianTokensPerSecond(), 2));

@@ -1,8 +1,9 @@
 package dev.lectern.cli;
 
 /**
- * One test of {@code lectern bench}, in llama-bench's terms: {@code ppN} encodes N prompt tokens into an
- * empty KV cache; {@code tgN} at depth D generates N tokens one at a time after a D-token prompt.
+ * One test of {@code lectern bench}, in llama-bench's terms: {@code ppN} encodes N prompt tokens after a
+ * D-token prompt (llama-bench's {@code -d}; usually D = 0, an empty KV cache); {@code tgN} at depth D
+ * generates N tokens one at a time after a D-token prompt.
  */
 record BenchTest(Kind kind, int tokens, int depth) {
 
@@ -12,13 +13,17 @@ record BenchTest(Kind kind, int tokens, int depth) {
         if (tokens < 1) {
             throw new IllegalArgumentException("a test needs at least one token, got " + tokens);
         }
-        if (depth < 0 || (kind == Kind.PREFILL && depth != 0)) {
+        if (depth < 0) {
             throw new IllegalArgumentException("depth " + depth + " is not valid for " + kind);
         }
     }
 
     static BenchTest prefill(int tokens) {
         return new BenchTest(Kind.PREFILL, tokens, 0);
+    }
+
+    static BenchTest prefill(int tokens, int depth) {
+        return new BenchTest(Kind.PREFILL, tokens, depth);
     }
 
     static BenchTest decode(int tokens, int depth) {

@@ -55,7 +55,7 @@ final class EngineBench implements AutoCloseable {
         }
         long[] nanos = new long[reps];
         for (int rep = -1; rep < reps; rep++) {
-            long elapsed = test.kind() == BenchTest.Kind.PREFILL ? timePrefill(test.tokens())
+            long elapsed = test.kind() == BenchTest.Kind.PREFILL ? timePrefill(test.tokens(), test.depth())
                     : timeDecode(test.tokens(), test.depth());
             progress.accept(String.format(Locale.ROOT, "%s%s %s: %.1f tok/s", test.name(),
                     test.depth() > 0 ? " @ d" + test.depth() : "", rep < 0 ? "warm-up" : "rep " + (rep + 1),
@@ -67,26 +67,31 @@ final class EngineBench implements AutoCloseable {
         return new BenchMeasurement(test, nanos);
     }
 
-    private long timePrefill(int tokens) {
-        cache.truncate(0);
-        int[] tokensToEncode = Arrays.copyOf(prompt, tokens);
+    /** Fills the cache to {@code depth} prompt positions (untimed), then times a prefill of {@code tokens} more. */
+    private long timePrefill(int tokens, int depth) {
+        fillTo(depth);
+        int[] tokensToEncode = Arrays.copyOfRange(prompt, depth, depth + tokens);
         long start = System.nanoTime();
         generator.prefill(tokensToEncode, cache, GenerationListener.ignoring(), new Cancellation());
         long elapsed = System.nanoTime() - start;
-        cachedPromptPositions = tokens;
+        cachedPromptPositions = depth + tokens;
         return elapsed;
     }
 
-    /** Fills the cache to {@code depth} prompt positions (untimed), then times {@code tokens} decode steps. */
-    private long timeDecode(int tokens, int depth) {
+    /** Leaves exactly the first {@code depth} prompt tokens in the cache, encoding them only if not there yet. */
+    private void fillTo(int depth) {
         if (cachedPromptPositions >= depth) {
             cache.truncate(depth);
         } else {
             cache.truncate(0);
-            generator.prefill(Arrays.copyOf(prompt, depth), cache, GenerationListener.ignoring(),
-                    new Cancellation());
+            generator.prefill(Arrays.copyOf(prompt, depth), cache, GenerationListener.ignoring(), new Cancellation());
         }
         cachedPromptPositions = depth;
+    }
+
+    /** Fills the cache to {@code depth} prompt positions (untimed), then times {@code tokens} decode steps. */
+    private long timeDecode(int tokens, int depth) {
+        fillTo(depth);
         // Like llama-bench, the first input is an arbitrary token; after it each step feeds its own argmax.
         int token = prompt[depth % prompt.length];
         long start = System.nanoTime();

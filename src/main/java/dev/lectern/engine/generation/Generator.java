@@ -119,15 +119,12 @@ public final class Generator {
     }
 
     /**
-     * Encodes the prompt into an empty cache in chunks of {@link #PREFILL_CHUNK}; returns the logits after
-     * its last token, or null if cancelled. Public so that {@code lectern bench} times the very path
-     * {@link #generate} takes.
+     * Encodes the prompt after whatever the cache holds (usually nothing) in chunks of {@link #PREFILL_CHUNK};
+     * returns the logits after its last token, or null if cancelled. Public so that {@code lectern bench} times
+     * the very path {@link #generate} takes, also at a depth.
      */
     public float[] prefill(int[] prompt, KvCache cache, GenerationListener listener, Cancellation cancellation) {
-        if (cache.length() != 0) {
-            throw new IllegalArgumentException("prefill starts from an empty cache; this one holds " + cache.length()
-                    + " positions");
-        }
+        int start = cache.length();
         float[] logits = null;
         for (int from = 0; from < prompt.length; from += PREFILL_CHUNK) {
             if (cancellation.isCancelled()) {
@@ -137,7 +134,7 @@ public final class Generator {
             int[] chunk = Arrays.copyOfRange(prompt, from, to);
             int[] positions = new int[chunk.length];
             for (int i = 0; i < positions.length; i++) {
-                positions[i] = from + i;
+                positions[i] = start + from + i;
             }
             int[] rows = to == prompt.length ? new int[] {chunk.length - 1} : new int[0];
             logits = forward.forward(chunk, positions, cache, rows);
