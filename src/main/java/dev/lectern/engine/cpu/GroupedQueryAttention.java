@@ -6,7 +6,6 @@ import java.util.Arrays;
 import dev.lectern.engine.gguf.GgmlType;
 import dev.lectern.engine.kv.KvCache;
 import dev.lectern.engine.kv.KvDataType;
-import dev.lectern.engine.tensor.Q8_0Tensor;
 
 /**
  * Causal grouped-query attention over a {@link KvCache}, flash-style: the cached positions are visited a
@@ -301,8 +300,8 @@ final class GroupedQueryAttention {
             long rowBytes = GgmlType.Q8_0.rowBytes(width);
             for (int j = 0; j < count; j++) {
                 long at = (firstRow + j) * rowBytes + GgmlType.Q8_0.rowBytes(from);
-                Q8_0Tensor.dequantize(keys, at, length, s.keys, (offset + j) * length);
-                Q8_0Tensor.dequantize(values, at, length, s.values, (offset + j) * length);
+                ops.widenQ8_0(keys, at, s.keys, (offset + j) * length, length);
+                ops.widenQ8_0(values, at, s.values, (offset + j) * length, length);
             }
         } else {
             for (int j = 0; j < count; j++) {
