@@ -99,8 +99,8 @@ void NAME(lectern_quantize_q8_k)(const float *x, int64_t rows, int64_t columns, 
 
 // Rounds `count` floats (a multiple of 32) to Q8_0 blocks as ggml's AVX quantize_row_q8_0 does: per block,
 // multiplier 127 / max|x|, quants rounded to nearest (ties to even), scale max|x| / 127 rounded to fp16
-// (stored widened to a float).
-void NAME(lectern_quantize_q8_0)(const float *x, int64_t count, int8_t *q, float *d) {
+// (stored widened to a float); and the sum of each block's quants (for Q4_0's offset).
+void NAME(lectern_quantize_q8_0)(const float *x, int64_t count, int8_t *q, float *d, int16_t *sums) {
     const __m256 sign_bit = _mm256_set1_ps(-0.0f);
     for (int64_t b = 0; b < count / Q8_0_GROUP; b++) {
         const float *xb = x + b * Q8_0_GROUP;
@@ -118,6 +118,7 @@ void NAME(lectern_quantize_q8_0)(const float *x, int64_t count, int8_t *q, float
         }
         _mm256_storeu_si256((__m256i *) (q + b * Q8_0_GROUP), pack_bytes(i[0], i[1], i[2], i[3]));
         d[b] = _cvtsh_ss(_cvtss_sh(max / 127.f, _MM_FROUND_TO_NEAREST_INT));
+        sums[b] = (int16_t) hsum_epi32(_mm256_add_epi32(_mm256_add_epi32(i[0], i[1]), _mm256_add_epi32(i[2], i[3])));
     }
 }
 
@@ -224,6 +225,109 @@ static inline __attribute__((always_inline)) void q4_k_tile(const uint8_t *group
             const __m256 xd = _mm256_set1_ps(d[t * blocks + b]);
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[t]), _mm256_mul_ps(block_d, xd), acc[t]);
             acc[t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(min_sum), _mm256_mul_ps(block_dmin, xd), acc[t]);
+        }
+    }
+}
+
+// As q4_k_tile, with a fifth bit per quant (qh vector s: bit j of a byte belongs to chunk j). 5-bit codes
+// times bytes reach 2 * 31 * 127 per vpmaddubsw pair: a 16-bit partial takes 4 of them, so the chunks in
+// the low and high nibbles keep a partial each.
+static inline __attribute__((always_inline)) void q5_k_tile(const uint8_t *group, int64_t blocks, const int8_t *q,
+                                                            const float *d, const int16_t *sums, int64_t columns,
+                                                            const int tile, __m256 *acc) {
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    const __m256i bit4 = _mm256_set1_epi8(0x10);
+    for (int t = 0; t < tile; t++) {
+        acc[t] = _mm256_setzero_ps();
+    }
+    for (int64_t b = 0; b < blocks; b++) {
+        const uint8_t *block = group + b * Q5_K_PACKED(R);
+        const uint8_t *scales = block + 4 * R, *mins = block + 12 * R, *qs = block + 20 * R, *qh = block + 148 * R;
+        __m256i dot[TOKEN_TILE];
+        for (int t = 0; t < tile; t++) {
+            dot[t] = _mm256_setzero_si256();
+        }
+        for (int s = 0; s < 8; s++) {
+            const __m256i h = _mm256_loadu_si256((const __m256i *) (qh + s * 4 * R));
+            __m256i partial_low[TOKEN_TILE], partial_high[TOKEN_TILE];
+            for (int t = 0; t < tile; t++) {
+                partial_low[t] = _mm256_setzero_si256();
+                partial_high[t] = _mm256_setzero_si256();
+            }
+            for (int j = 0; j < 4; j++) {
+                const __m256i v = _mm256_loadu_si256((const __m256i *) (qs + (4 * s + j) * 4 * R));
+                // Bit j of h to bit 4 for chunk j, bit j + 4 for chunk j + 4.
+                const __m256i low = _mm256_or_si256(_mm256_and_si256(v, low4),
+                                                    _mm256_and_si256(_mm256_slli_epi16(h, 4 - j), bit4));
+                const __m256i high = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v, 4), low4),
+                                                     _mm256_and_si256(_mm256_srli_epi16(h, j), bit4));
+                for (int t = 0; t < tile; t++) {
+                    const int8_t *x = q + t * columns + b * QK + 32 * s;
+                    partial_low[t] = multiply_add(partial_low[t], low, broadcast4(x + 4 * j));
+                    partial_high[t] = multiply_add(partial_high[t], high, broadcast4(x + 16 + 4 * j));
+                }
+            }
+            const __m256i scale = row_scales(_mm_loadl_epi64((const __m128i *) (scales + s * R)), 0);
+            for (int t = 0; t < tile; t++) {
+                dot[t] = _mm256_add_epi32(dot[t], _mm256_add_epi32(scale_partial(partial_low[t], scale),
+                                                                   scale_partial(partial_high[t], scale)));
+            }
+        }
+        const __m256 block_d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) block));
+        const __m256 block_dmin = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (block + 2 * R)));
+        for (int t = 0; t < tile; t++) {
+            int32_t pairs[4];
+            q8_k_sub_block_pairs(sums + t * (columns / 16) + b * 16, pairs);
+            __m256i min_sum = _mm256_setzero_si256();
+            for (int k = 0; k < 4; k++) {
+                const __m256i m = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *) (mins + k * 2 * R)));
+                min_sum = _mm256_add_epi32(min_sum, _mm256_madd_epi16(m, _mm256_set1_epi32(pairs[k])));
+            }
+            const __m256 xd = _mm256_set1_ps(d[t * blocks + b]);
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[t]), _mm256_mul_ps(block_d, xd), acc[t]);
+            acc[t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(min_sum), _mm256_mul_ps(block_dmin, xd), acc[t]);
+        }
+    }
+}
+
+// Q4_0 times Q8_0 activations: codes q = 0..15 stand for q - 8; 8 * (sum of the block's activations) comes
+// back off (sums holds it per 32 values). 8 pairs of 4-bit codes times bytes fit a 16-bit partial.
+static inline __attribute__((always_inline)) void q4_0_tile(const uint8_t *group, int64_t blocks, const int8_t *q,
+                                                            const float *d, const int16_t *sums, int64_t columns,
+                                                            const int tile, __m256 *acc) {
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+#ifndef LECTERN_AVXVNNI
+    const __m256i ones = _mm256_set1_epi16(1);
+#endif
+    for (int t = 0; t < tile; t++) {
+        acc[t] = _mm256_setzero_ps();
+    }
+    for (int64_t b = 0; b < blocks; b++) {
+        const uint8_t *block = group + b * Q4_0_PACKED(R);
+        __m256i partial[TOKEN_TILE];
+        for (int t = 0; t < tile; t++) {
+            partial[t] = _mm256_setzero_si256();
+        }
+        for (int j = 0; j < 4; j++) {
+            const __m256i v = _mm256_loadu_si256((const __m256i *) (block + 2 * R + j * 4 * R));
+            const __m256i low = _mm256_and_si256(v, low4);
+            const __m256i high = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+            for (int t = 0; t < tile; t++) {
+                const int8_t *x = q + t * columns + b * Q8_0_GROUP;
+                partial[t] = multiply_add(partial[t], low, broadcast4(x + 4 * j));
+                partial[t] = multiply_add(partial[t], high, broadcast4(x + 16 + 4 * j));
+            }
+        }
+        const __m256 block_d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) block));
+        for (int t = 0; t < tile; t++) {
+#ifdef LECTERN_AVXVNNI
+            const __m256i dot = partial[t];
+#else
+            const __m256i dot = _mm256_madd_epi16(partial[t], ones);
+#endif
+            const __m256i exact = _mm256_sub_epi32(dot, _mm256_set1_epi32(8 * sums[t * (columns / Q8_0_GROUP) + b]));
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(exact),
+                                     _mm256_mul_ps(block_d, _mm256_set1_ps(d[t * blocks + b])), acc[t]);
         }
     }
 }
@@ -342,7 +446,7 @@ static inline __attribute__((always_inline)) void q8_0_tile(const uint8_t *group
 // out[t * out_stride + row] = sum_c W[row][c] * x[t][c] for the rows of groups [group_begin, group_end) (rows
 // below `rows`) and tokens [0, tokens). K-quants take x as lectern_quantize_q8_k rounds it (q, d per 256,
 // sums per 16), Q8_0 as lectern_quantize_q8_0 does (q, d per 32; no sums).
-#define PACKED_MATMUL(name, kernel, block_columns, block_bytes)                                                    \
+#define PACKED_MATMUL(name, kernel, block_columns, sum_group, block_bytes)                                         \
     void name(const uint8_t *packed, int64_t columns, int64_t rows, int64_t group_begin, int64_t group_end,        \
               const int8_t *q, const float *d, const int16_t *sums, int64_t tokens, float *out,                    \
               int64_t out_stride) {                                                                                \
@@ -356,7 +460,7 @@ static inline __attribute__((always_inline)) void q8_0_tile(const uint8_t *group
                     const int tile = (int) (t_end - t < TOKEN_TILE ? t_end - t : TOKEN_TILE);                      \
                     const int8_t *xq = q + t * columns;                                                            \
                     const float *xd = d + t * blocks;                                                              \
-                    const int16_t *xs = sums != NULL ? sums + t * (columns / 16) : NULL;                           \
+                    const int16_t *xs = sums != NULL ? sums + t * (columns / (sum_group)) : NULL;                  \
                     __m256 acc[TOKEN_TILE];                                                                        \
                     TILE_CASES(kernel)                                                                             \
                     store_rows(acc, tile, valid, out + t * out_stride + g * R, out_stride);                        \
@@ -365,9 +469,11 @@ static inline __attribute__((always_inline)) void q8_0_tile(const uint8_t *group
         }                                                                                                          \
     }
 
-PACKED_MATMUL(NAME(lectern_q4_k_packed), q4_k_tile, QK, Q4_K_PACKED(R))
-PACKED_MATMUL(NAME(lectern_q6_k_packed), q6_k_tile, QK, Q6_K_PACKED(R))
-PACKED_MATMUL(NAME(lectern_q8_0_packed), q8_0_tile, Q8_0_GROUP, Q8_0_PACKED(R))
+PACKED_MATMUL(NAME(lectern_q4_k_packed), q4_k_tile, QK, 16, Q4_K_PACKED(R))
+PACKED_MATMUL(NAME(lectern_q5_k_packed), q5_k_tile, QK, 16, Q5_K_PACKED(R))
+PACKED_MATMUL(NAME(lectern_q6_k_packed), q6_k_tile, QK, 16, Q6_K_PACKED(R))
+PACKED_MATMUL(NAME(lectern_q8_0_packed), q8_0_tile, Q8_0_GROUP, Q8_0_GROUP, Q8_0_PACKED(R))
+PACKED_MATMUL(NAME(lectern_q4_0_packed), q4_0_tile, Q8_0_GROUP, Q8_0_GROUP, Q4_0_PACKED(R))
 
 // ---- Decode attention over an F16 cache ----
 

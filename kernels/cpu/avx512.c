@@ -129,6 +129,91 @@ static inline __attribute__((always_inline)) void q4_k_tile(const uint8_t *group
     }
 }
 
+// As q4_k_tile, with a fifth bit per quant (qh vector s: bit j of a byte belongs to chunk j).
+static inline __attribute__((always_inline)) void q5_k_tile(const uint8_t *group, int64_t blocks, const int8_t *q,
+                                                            const float *d, const int16_t *sums, int64_t columns,
+                                                            const int tile, __m512 *acc) {
+    const __m512i low4 = _mm512_set1_epi8(0x0f);
+    const __m512i bit4 = _mm512_set1_epi8(0x10);
+    for (int t = 0; t < tile; t++) {
+        acc[t] = _mm512_setzero_ps();
+    }
+    for (int64_t b = 0; b < blocks; b++) {
+        const uint8_t *block = group + b * Q5_K_PACKED(R);
+        const uint8_t *scales = block + 4 * R, *mins = block + 12 * R, *qs = block + 20 * R, *qh = block + 148 * R;
+        __m512i dot[TOKEN_TILE];
+        for (int t = 0; t < tile; t++) {
+            dot[t] = _mm512_setzero_si512();
+        }
+        for (int s = 0; s < 8; s++) {
+            const __m512i h = _mm512_loadu_si512(qh + s * 4 * R);
+            __m512i low[4], high[4];
+            for (int j = 0; j < 4; j++) {
+                const __m512i v = _mm512_loadu_si512(qs + (4 * s + j) * 4 * R);
+                // Bit j of h to bit 4 for chunk j, bit j + 4 to bit 4 for chunk j + 4; merged by vpternlogd.
+                low[j] = _mm512_ternarylogic_epi32(low4, v, _mm512_and_si512(_mm512_slli_epi16(h, 4 - j), bit4), 0xea);
+                high[j] = _mm512_ternarylogic_epi32(low4, _mm512_srli_epi16(v, 4),
+                                                    _mm512_and_si512(_mm512_srli_epi16(h, j), bit4), 0xea);
+            }
+            const __m512i scale = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *) (scales + s * R)));
+            for (int t = 0; t < tile; t++) {
+                const int8_t *x = q + t * columns + b * QK + 32 * s;
+                __m512i p0 = _mm512_setzero_si512(), p1 = _mm512_setzero_si512();
+                for (int j = 0; j < 4; j++) {
+                    p0 = _mm512_dpbusd_epi32(p0, low[j], _mm512_set1_epi32(load_i32(x + 4 * j)));
+                    p1 = _mm512_dpbusd_epi32(p1, high[j], _mm512_set1_epi32(load_i32(x + 16 + 4 * j)));
+                }
+                dot[t] = _mm512_add_epi32(dot[t], _mm512_mullo_epi32(_mm512_add_epi32(p0, p1), scale));
+            }
+        }
+        const __m512 block_d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) block));
+        const __m512 block_dmin = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (block + 2 * R)));
+        for (int t = 0; t < tile; t++) {
+            int32_t pairs[4];
+            q8_k_sub_block_pairs(sums + t * (columns / 16) + b * 16, pairs);
+            __m512i min_sum = _mm512_setzero_si512();
+            for (int k = 0; k < 4; k++) {
+                const __m512i m = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *) (mins + k * 2 * R)));
+                min_sum = _mm512_add_epi32(min_sum, _mm512_madd_epi16(m, _mm512_set1_epi32(pairs[k])));
+            }
+            const __m512 xd = _mm512_set1_ps(d[t * blocks + b]);
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[t]), _mm512_mul_ps(block_d, xd), acc[t]);
+            acc[t] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(min_sum), _mm512_mul_ps(block_dmin, xd), acc[t]);
+        }
+    }
+}
+
+// Q4_0 times Q8_0 activations: codes q = 0..15 stand for q - 8; 8 * (sum of the block's activations) comes
+// back off (sums holds it per 32 values).
+static inline __attribute__((always_inline)) void q4_0_tile(const uint8_t *group, int64_t blocks, const int8_t *q,
+                                                            const float *d, const int16_t *sums, int64_t columns,
+                                                            const int tile, __m512 *acc) {
+    const __m512i low4 = _mm512_set1_epi8(0x0f);
+    for (int t = 0; t < tile; t++) {
+        acc[t] = _mm512_setzero_ps();
+    }
+    for (int64_t b = 0; b < blocks; b++) {
+        const uint8_t *block = group + b * Q4_0_PACKED(R);
+        __m512i low[4], high[4];
+        for (int j = 0; j < 4; j++) {
+            const __m512i v = _mm512_loadu_si512(block + 2 * R + j * 4 * R);
+            low[j] = _mm512_and_si512(v, low4);
+            high[j] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
+        }
+        const __m512 block_d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) block));
+        for (int t = 0; t < tile; t++) {
+            const int8_t *x = q + t * columns + b * Q8_0_GROUP;
+            __m512i dot = _mm512_set1_epi32(-8 * sums[t * (columns / Q8_0_GROUP) + b]);
+            for (int j = 0; j < 4; j++) {
+                dot = _mm512_dpbusd_epi32(dot, low[j], _mm512_set1_epi32(load_i32(x + 4 * j)));
+                dot = _mm512_dpbusd_epi32(dot, high[j], _mm512_set1_epi32(load_i32(x + 16 + 4 * j)));
+            }
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(block_d, _mm512_set1_ps(d[t * blocks + b])),
+                                     acc[t]);
+        }
+    }
+}
+
 static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group, int64_t blocks, const int8_t *q,
                                                             const float *d, const int16_t *sums, int64_t columns,
                                                             const int tile, __m512 *acc) {
@@ -205,11 +290,11 @@ static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group
 
 // out[t * out_stride + row] = sum_c W[row][c] * x[t][c] for the rows of groups [group_begin, group_end) (rows
 // below `rows`) and tokens [0, tokens), x rounded by lectern_quantize_q8_k_* (q, d, sums row by row).
-#define PACKED_MATMUL(name, kernel, block_bytes)                                                                   \
+#define PACKED_MATMUL(name, kernel, block_columns, sum_group, block_bytes)                                         \
     void name(const uint8_t *packed, int64_t columns, int64_t rows, int64_t group_begin, int64_t group_end,        \
               const int8_t *q, const float *d, const int16_t *sums, int64_t tokens, float *out,                    \
               int64_t out_stride) {                                                                                \
-        const int64_t blocks = columns / QK;                                                                       \
+        const int64_t blocks = columns / (block_columns);                                                          \
         for (int64_t t0 = 0; t0 < tokens; t0 += TOKEN_BLOCK) {                                                     \
             const int64_t t_end = t0 + TOKEN_BLOCK < tokens ? t0 + TOKEN_BLOCK : tokens;                           \
             for (int64_t g = group_begin; g < group_end; g++) {                                                    \
@@ -219,7 +304,7 @@ static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group
                     const int tile = (int) (t_end - t < TOKEN_TILE ? t_end - t : TOKEN_TILE);                      \
                     const int8_t *xq = q + t * columns;                                                            \
                     const float *xd = d + t * blocks;                                                              \
-                    const int16_t *xs = sums + t * (columns / 16);                                                 \
+                    const int16_t *xs = sums + t * (columns / (sum_group));                                        \
                     __m512 acc[TOKEN_TILE];                                                                        \
                     TILE_CASES(kernel)                                                                             \
                     store_rows(acc, tile, valid, out + t * out_stride + g * R, out_stride);                        \
@@ -228,8 +313,29 @@ static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group
         }                                                                                                          \
     }
 
-PACKED_MATMUL(lectern_q4_k_packed_avx512, q4_k_tile, Q4_K_PACKED(R))
-PACKED_MATMUL(lectern_q6_k_packed_avx512, q6_k_tile, Q6_K_PACKED(R))
+PACKED_MATMUL(lectern_q4_k_packed_avx512, q4_k_tile, QK, 16, Q4_K_PACKED(R))
+PACKED_MATMUL(lectern_q5_k_packed_avx512, q5_k_tile, QK, 16, Q5_K_PACKED(R))
+PACKED_MATMUL(lectern_q6_k_packed_avx512, q6_k_tile, QK, 16, Q6_K_PACKED(R))
+PACKED_MATMUL(lectern_q4_0_packed_avx512, q4_0_tile, Q8_0_GROUP, Q8_0_GROUP, Q4_0_PACKED(R))
+
+// Rounds `count` floats (a multiple of 32) to Q8_0 blocks as ggml's AVX quantize_row_q8_0 does (see
+// lectern_quantize_q8_0_offset_avx512); signed quants, the scale widened to a float, and the sum of each
+// block's quants (for Q4_0's offset).
+void lectern_quantize_q8_0_avx512(const float *x, int64_t count, int8_t *q, float *d, int16_t *sums) {
+    const __m512 sign_bit = _mm512_set1_ps(-0.0f);
+    for (int64_t b = 0; b < count / Q8_0_GROUP; b++) {
+        const __m512 x0 = _mm512_loadu_ps(x + b * Q8_0_GROUP);
+        const __m512 x1 = _mm512_loadu_ps(x + b * Q8_0_GROUP + 16);
+        const float max = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_andnot_ps(sign_bit, x0), _mm512_andnot_ps(sign_bit, x1)));
+        const __m512 multiplier = _mm512_set1_ps(max != 0 ? 127.f / max : 0.f);
+        const __m512i q0 = _mm512_cvtps_epi32(_mm512_mul_ps(x0, multiplier));
+        const __m512i q1 = _mm512_cvtps_epi32(_mm512_mul_ps(x1, multiplier));
+        _mm_storeu_si128((__m128i *) (q + b * Q8_0_GROUP), _mm512_cvtepi32_epi8(q0));
+        _mm_storeu_si128((__m128i *) (q + b * Q8_0_GROUP + 16), _mm512_cvtepi32_epi8(q1));
+        d[b] = _cvtsh_ss(_cvtss_sh(max / 127.f, _MM_FROUND_TO_NEAREST_INT));
+        sums[b] = (int16_t) _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
+    }
+}
 
 // e^x for x <= 0 (scores minus their running maximum), 16 at a time: x = n ln2 + r with |r| <= ln2 / 2,
 // e^r by its Taylor polynomial to degree 7 (relative error below 2e-7 there), times 2^n by vscalefps,

@@ -150,6 +150,63 @@ void lectern_q8_0_pack(const uint8_t *weights, int64_t columns, int64_t rows, in
     }
 }
 
+void lectern_q5_k_pack(const uint8_t *weights, int64_t columns, int64_t rows, int64_t rows_per_group,
+                       int64_t group_begin, int64_t group_end, uint8_t *packed) {
+    const int64_t R = rows_per_group;
+    const int64_t blocks = columns / QK;
+    for (int64_t g = group_begin; g < group_end; g++) {
+        for (int64_t b = 0; b < blocks; b++) {
+            uint8_t *out = packed + (g * blocks + b) * Q5_K_PACKED(R);
+            clear_missing_rows(out, Q5_K_PACKED(R), g, R, rows);
+            uint8_t *d = out, *dmin = out + 2 * R, *scales = out + 4 * R, *mins = out + 12 * R, *qs = out + 20 * R;
+            uint8_t *qh = out + 148 * R;
+            for (int64_t r = 0; r < R && g * R + r < rows; r++) {
+                // ggml: d, dmin, the 12-byte scale table, qh[32] (bit s of qh[m]: fifth bit of value 32s + m),
+                // qs[128] as Q4_K's.
+                const uint8_t *block = weights + ((g * R + r) * blocks + b) * Q5_K_BYTES;
+                memcpy(d + 2 * r, block, 2);
+                memcpy(dmin + 2 * r, block + 2, 2);
+                for (int s = 0; s < 8; s++) {
+                    k4_scale_min(block + 4, s, &scales[s * R + r], &mins[(s / 2) * 2 * R + 2 * r + s % 2]);
+                    const uint8_t *source = block + 48 + 32 * (s / 2);
+                    for (int j = 0; j < 4; j++) {
+                        uint32_t a, c;
+                        memcpy(&a, source + 4 * j, 4);
+                        memcpy(&c, source + 16 + 4 * j, 4);
+                        store_u32(qs + (4 * s + j) * 4 * R + 4 * r, nibbles(a, c, s % 2));
+                    }
+                    for (int i = 0; i < 4; i++) {
+                        uint8_t fifth = 0;
+                        for (int j = 0; j < 8; j++) {
+                            fifth |= (uint8_t) (((block[16 + 4 * j + i] >> s) & 1) << j);
+                        }
+                        qh[s * 4 * R + 4 * r + i] = fifth;
+                    }
+                }
+            }
+        }
+    }
+}
+
+void lectern_q4_0_pack(const uint8_t *weights, int64_t columns, int64_t rows, int64_t rows_per_group,
+                       int64_t group_begin, int64_t group_end, uint8_t *packed) {
+    const int64_t R = rows_per_group;
+    const int64_t blocks = columns / Q8_0_GROUP;
+    for (int64_t g = group_begin; g < group_end; g++) {
+        for (int64_t b = 0; b < blocks; b++) {
+            uint8_t *out = packed + (g * blocks + b) * Q4_0_PACKED(R);
+            clear_missing_rows(out, Q4_0_PACKED(R), g, R, rows);
+            for (int64_t r = 0; r < R && g * R + r < rows; r++) {
+                const uint8_t *block = weights + ((g * R + r) * blocks + b) * Q4_0_BYTES;
+                memcpy(out + 2 * r, block, 2);
+                for (int j = 0; j < 4; j++) {
+                    memcpy(out + 2 * R + j * 4 * R + 4 * r, block + 2 + 4 * j, 4);
+                }
+            }
+        }
+    }
+}
+
 // Memory for packed weights: aligned to 2 MiB and offered to the kernel as transparent huge pages (a decoded
 // token streams every weight once; 2 MiB pages spare the page walks of 4 KiB ones). Not zeroed: the packers
 // write every byte, on the threads that will read them. Returns 0 when out of memory.
@@ -166,12 +223,14 @@ void *lectern_alloc(int64_t bytes) {
 
 void lectern_free(void *memory) { free(memory); }
 
-// Bytes of one packed block, per type (ggml type ids: Q8_0 = 8, Q4_K = 12, Q6_K = 14), for the Java side's
-// allocation; 0 for a type that is not packed.
+// Bytes of one packed block, per type (ggml type ids: Q4_0 = 2, Q8_0 = 8, Q4_K = 12, Q5_K = 13, Q6_K = 14), for
+// the Java side's allocation; 0 for a type that is not packed.
 int64_t lectern_packed_block_bytes(int32_t ggml_type, int64_t rows_per_group) {
     switch (ggml_type) {
+        case 2: return Q4_0_PACKED(rows_per_group);
         case 8: return Q8_0_PACKED(rows_per_group);
         case 12: return Q4_K_PACKED(rows_per_group);
+        case 13: return Q5_K_PACKED(rows_per_group);
         case 14: return Q6_K_PACKED(rows_per_group);
         default: return 0;
     }

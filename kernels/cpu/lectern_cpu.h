@@ -18,7 +18,8 @@
 //
 // Activations are rounded the way llama.cpp rounds them before the same products, so results follow its:
 //  - for K-quants "Q8_K" (quantize_row_q8_K): per 256 values one float scale, int8 quants, int16 sums per 16;
-//  - for Q8_0 "Q8_0" (x86 quantize_row_q8_0): per 32 values a scale rounded to fp16, int8 quants.
+//  - for Q8_0 and Q4_0 "Q8_0" (x86 quantize_row_q8_0): per 32 values a scale rounded to fp16, int8 quants,
+//    and the int16 sum of the 32 quants (Q4_0's codes are q + 8: 8 * that sum comes back off).
 
 #ifndef LECTERN_CPU_H
 #define LECTERN_CPU_H
@@ -29,7 +30,9 @@
 #define LECTERN_ABI_VERSION 2
 
 #define QK 256
+#define Q4_0_BYTES 18
 #define Q4_K_BYTES 144
+#define Q5_K_BYTES 176
 #define Q6_K_BYTES 210
 #define Q8_0_GROUP 32
 #define Q8_0_BYTES 34
@@ -53,13 +56,20 @@
 //   qh vector u covers ql vectors 2u and 2u + 1: bits 0-1 and 2-3 are the top 2 bits of ql vector 2u's
 //   low and high nibbles, bits 4-5 and 6-7 those of ql vector 2u + 1. Chunks 0..3 of group s make
 //   16-column sub-block 2s, chunks 4..7 sub-block 2s + 1. value = d * scale * (q - 32), q = 0..63.
+// Q5_K, 180 R bytes per block (ggml: 176 R): Q4_K's layout, then qh[8][4R]
+//   qh vector s: bit j of byte 4r + i is the fifth bit of chunk j's value i (column 32s + 4j + i) of row r.
 // Q8_0, 34 R bytes per block of 32 columns (as ggml):
 //   d[R] f16 | qs[8][4R] s8 (chunk j = columns 4j .. 4j + 3)
+// Q4_0, 18 R bytes per block of 32 columns (as ggml):
+//   d[R] f16 | qs[4][4R]: vector j holds chunk j in its low nibbles, chunk j + 4 in its high ones (ggml's own
+//   byte order: a row's 4 bytes are a straight copy). value = d * (q - 8).
 //
 // Rows past the matrix's last (rows % R) are packed as zeros; kernels compute them and never store them.
 #define Q4_K_PACKED(R) (148 * (R))
+#define Q5_K_PACKED(R) (180 * (R))
 #define Q6_K_PACKED(R) (210 * (R))
 #define Q8_0_PACKED(R) (34 * (R))
+#define Q4_0_PACKED(R) (18 * (R))
 
 // Unaligned little-endian loads of small integers (the compiler turns them into plain moves).
 static inline int32_t load_i32(const void *p) {

@@ -22,8 +22,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The {@link Backend} for CPUs: native kernels for the CPU's instruction set ({@link NativeKernels},
- * {@link CpuIsa}) where they load, the Vector API for the rest. Where the native kernels load, Q4_K and Q6_K
- * weights (and Q8_0 on the AVX2 sets) are repacked by {@link #prepare} into row-interleaved groups off the
+ * {@link CpuIsa}) where they load, the Vector API for the rest. Where the native kernels load, Q4_K, Q5_K, Q6_K
+ * and Q4_0 weights (and Q8_0 on the AVX2 sets) are repacked by {@link #prepare} into row-interleaved groups off the
  * heap ({@link InterleavedWeights}) and multiplied in int8 on inputs rounded as llama.cpp rounds them (the
  * Vector API has no 8-bit multiply-add, and its 4-bit kernels are compute-bound); on AVX-512, Q8_0 weights
  * stay in Vector API panels, multiplied natively in int8 when decoding; decode attention over an F16 cache
@@ -272,7 +272,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
     }
 
     /**
-     * Rounds the inputs to int8 as llama.cpp does for the type (Q8_K blocks for K-quants, Q8_0 for Q8_0; in
+     * Rounds the inputs to int8 as llama.cpp does for the type (Q8_K blocks for K-quants, Q8_0 for Q8_0 and Q4_0; in
      * parallel by input row when there are many), then multiplies, a share of row groups per chunk. Decoding
      * splits the groups evenly across threads; prefill also keeps each chunk's weights small enough to stay in
      * its core's L2 while the kernel runs every token over them.
@@ -280,7 +280,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
     private void multiplyInterleaved(InterleavedWeights weight, float[] input, int rows, float[] output) {
         int columns = weight.columns();
         int values = rows * columns;
-        boolean kQuant = weight.type() != GgmlType.Q8_0;
+        boolean kQuant = NativeKernels.roundsToQ8_K(weight.type());
         if (roundedQuants.length < values) {
             roundedQuants = new byte[values];
             roundedScales = new float[values / Q8_0Rounding.BLOCK];
@@ -288,7 +288,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         }
         byte[] quants = roundedQuants;
         float[] scales = roundedScales;
-        short[] sums = kQuant ? roundedSums : null;
+        short[] sums = roundedSums;
         if (rows < 8) {
             // A few microseconds of work: a hand-off to the pool would cost more than it saves.
             round(kQuant, input, 0, rows, columns, quants, scales, sums);
@@ -314,7 +314,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         if (kQuant) {
             nativeKernels.quantize(input, firstRow, endRow, columns, quants, scales, sums);
         } else {
-            nativeKernels.quantizeQ8_0(input, firstRow, endRow, columns, quants, scales);
+            nativeKernels.quantizeQ8_0(input, firstRow, endRow, columns, quants, scales, sums);
         }
     }
 

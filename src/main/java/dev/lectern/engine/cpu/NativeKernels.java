@@ -34,9 +34,10 @@ import dev.lectern.engine.tensor.WeightTensor;
  * The native CPU kernels of {@code kernels/cpu}, called through FFM. One library holds them for three
  * instruction sets ({@link CpuIsa}: AVX-512, AVX-VNNI, AVX2); an instance binds one set's functions:
  * <ul>
- * <li>Q4_K and Q6_K weights (and, on the AVX2 sets, Q8_0), repacked at load into row-interleaved groups
- * ({@link InterleavedWeights}) and multiplied with activations rounded to int8 as llama.cpp rounds them
- * (Q8_K blocks for K-quants, Q8_0 blocks for Q8_0), any number of tokens: decoding and prefill;
+ * <li>Q4_K, Q5_K, Q6_K and Q4_0 weights (and, on the AVX2 sets, Q8_0), repacked at load into row-interleaved
+ * groups ({@link InterleavedWeights}) and multiplied with activations rounded to int8 as llama.cpp rounds
+ * them (Q8_K blocks for K-quants, Q8_0 blocks for Q8_0 and Q4_0), any number of tokens: decoding and
+ * prefill;
  * <li>on AVX-512, Q8_0 weights in the Vector API's heap panels, for decoding (prefill multiplies those
  * panels in float in Java);
  * <li>decode attention over an F16 or Q8_0 cache (one instruction widens 8 or 16 halves; the Vector API
@@ -90,7 +91,9 @@ public final class NativeKernels {
     private final int rowsPerGroup;
     private final MethodHandle quantizeQ8_K;
     private final MethodHandle q4_KPacked;
+    private final MethodHandle q5_KPacked;
     private final MethodHandle q6_KPacked;
+    private final MethodHandle q4_0Packed;
     private final MethodHandle attendF16;
     private final MethodHandle attendQ8_0;
     /** Q8_0 repacked into row groups (the AVX2 sets), or null (AVX-512: see {@link #q8_0Panels}). */
@@ -100,8 +103,10 @@ public final class NativeKernels {
     private final MethodHandle q8_0Panels;
     private final MethodHandle quantizeQ8_0Offset;
     private final MethodHandle q4_KPack;
+    private final MethodHandle q5_KPack;
     private final MethodHandle q6_KPack;
     private final MethodHandle q8_0Pack;
+    private final MethodHandle q4_0Pack;
     private final MethodHandle packedBlockBytes;
     private final MethodHandle allocate;
     private final MethodHandle free;
@@ -119,15 +124,17 @@ public final class NativeKernels {
         FunctionDescriptor packedMatmul = FunctionDescriptor.ofVoid(address, size, size, size, size, address, address,
                 address, size, address, size);
         q4_KPacked = linker.downcallHandle(library.findOrThrow("lectern_q4_k_packed" + suffix), packedMatmul, critical);
+        q5_KPacked = linker.downcallHandle(library.findOrThrow("lectern_q5_k_packed" + suffix), packedMatmul, critical);
         q6_KPacked = linker.downcallHandle(library.findOrThrow("lectern_q6_k_packed" + suffix), packedMatmul, critical);
+        q4_0Packed = linker.downcallHandle(library.findOrThrow("lectern_q4_0_packed" + suffix), packedMatmul, critical);
         FunctionDescriptor attention = FunctionDescriptor.ofVoid(address, address, size, size, size, size, address,
                 size, size, ValueLayout.JAVA_FLOAT, address, address, address);
         attendF16 = linker.downcallHandle(library.findOrThrow("lectern_attend_f16" + suffix), attention, critical);
         attendQ8_0 = linker.downcallHandle(library.findOrThrow("lectern_attend_q8_0" + suffix), attention, critical);
         Optional<MemorySegment> packedQ8_0 = library.find("lectern_q8_0_packed" + suffix);
         q8_0Packed = packedQ8_0.map(f -> linker.downcallHandle(f, packedMatmul, critical)).orElse(null);
-        quantizeQ8_0 = library.find("lectern_quantize_q8_0" + suffix).map(f -> linker.downcallHandle(f,
-                FunctionDescriptor.ofVoid(address, size, address, address), critical)).orElse(null);
+        quantizeQ8_0 = linker.downcallHandle(library.findOrThrow("lectern_quantize_q8_0" + suffix),
+                FunctionDescriptor.ofVoid(address, size, address, address, address), critical);
         q8_0Panels = library.find("lectern_q8_0_panels" + suffix).map(f -> linker.downcallHandle(f,
                 FunctionDescriptor.ofVoid(address, address, size, size, size, size, address, address, size, address,
                         size), critical)).orElse(null);
@@ -135,8 +142,10 @@ public final class NativeKernels {
                 FunctionDescriptor.ofVoid(address, size, address, address), critical)).orElse(null);
         FunctionDescriptor pack = FunctionDescriptor.ofVoid(address, size, size, size, size, size, address);
         q4_KPack = linker.downcallHandle(library.findOrThrow("lectern_q4_k_pack"), pack);
+        q5_KPack = linker.downcallHandle(library.findOrThrow("lectern_q5_k_pack"), pack);
         q6_KPack = linker.downcallHandle(library.findOrThrow("lectern_q6_k_pack"), pack);
         q8_0Pack = linker.downcallHandle(library.findOrThrow("lectern_q8_0_pack"), pack);
+        q4_0Pack = linker.downcallHandle(library.findOrThrow("lectern_q4_0_pack"), pack);
         packedBlockBytes = linker.downcallHandle(library.findOrThrow("lectern_packed_block_bytes"),
                 FunctionDescriptor.of(size, ValueLayout.JAVA_INT, size));
         allocate = linker.downcallHandle(library.findOrThrow("lectern_alloc"), FunctionDescriptor.of(address, size));
@@ -317,14 +326,24 @@ public final class NativeKernels {
 
     /**
      * Whether {@link #pack} repacks weights of this type with {@code columns} columns for {@link #multiply}:
-     * Q4_K and Q6_K on every set, Q8_0 on the AVX2 sets (AVX-512 multiplies Q8_0 on the Vector API's panels).
+     * Q4_K, Q5_K, Q6_K and Q4_0 on every set, Q8_0 on the AVX2 sets (AVX-512 multiplies Q8_0 on the Vector
+     * API's panels).
      */
     boolean packs(GgmlType type, int columns) {
         return switch (type) {
-            case Q4_K, Q6_K -> columns % BLOCK == 0;
+            case Q4_K, Q5_K, Q6_K -> columns % BLOCK == 0;
+            case Q4_0 -> columns % Q8_0Rounding.BLOCK == 0;
             case Q8_0 -> q8_0Packed != null && columns % Q8_0Rounding.BLOCK == 0;
             default -> false;
         };
+    }
+
+    /**
+     * Whether products with this type round their inputs to Q8_K ({@link #quantize}: K-quants) rather than
+     * Q8_0 ({@link #quantizeQ8_0}: Q8_0 and Q4_0), as llama.cpp's vec_dot_type says.
+     */
+    static boolean roundsToQ8_K(GgmlType type) {
+        return type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K;
     }
 
     /** Room for {@code weight} in this set's interleaved layout; fill it with {@link #pack}. */
@@ -376,8 +395,10 @@ public final class NativeKernels {
         }
         MethodHandle packer = switch (weight.type()) {
             case Q4_K -> q4_KPack;
+            case Q5_K -> q5_KPack;
             case Q6_K -> q6_KPack;
             case Q8_0 -> q8_0Pack;
+            case Q4_0 -> q4_0Pack;
             default -> throw new IllegalArgumentException("no packing for " + weight.type());
         };
         try {
@@ -416,10 +437,11 @@ public final class NativeKernels {
 
     /**
      * Rounds input rows {@code [firstRow, endRow)} to Q8_0 blocks ({@link Q8_0Rounding}), for {@link #multiply}
-     * with packed Q8_0 weights: signed quants, one scale per 32.
+     * with packed Q8_0 and Q4_0 weights: signed quants, one scale and the sum of the quants per 32.
      */
-    void quantizeQ8_0(float[] input, int firstRow, int endRow, int columns, byte[] quants, float[] scales) {
-        if (quantizeQ8_0 == null || columns % Q8_0Rounding.BLOCK != 0) {
+    void quantizeQ8_0(float[] input, int firstRow, int endRow, int columns, byte[] quants, float[] scales,
+                      short[] sums) {
+        if (columns % Q8_0Rounding.BLOCK != 0) {
             throw new IllegalArgumentException("no native Q8_0 rounding for " + columns + " columns on " + isa.id());
         }
         long first = (long) firstRow * columns;
@@ -427,10 +449,12 @@ public final class NativeKernels {
         Objects.checkFromIndexSize(first, count, input.length);
         Objects.checkFromIndexSize(first, count, quants.length);
         Objects.checkFromIndexSize(first / Q8_0Rounding.BLOCK, count / Q8_0Rounding.BLOCK, scales.length);
+        Objects.checkFromIndexSize(first / Q8_0Rounding.BLOCK, count / Q8_0Rounding.BLOCK, sums.length);
         try {
             quantizeQ8_0.invokeExact(MemorySegment.ofArray(input).asSlice(first * Float.BYTES), count,
                     MemorySegment.ofArray(quants).asSlice(first),
-                    MemorySegment.ofArray(scales).asSlice(first / Q8_0Rounding.BLOCK * Float.BYTES));
+                    MemorySegment.ofArray(scales).asSlice(first / Q8_0Rounding.BLOCK * Float.BYTES),
+                    MemorySegment.ofArray(sums).asSlice(first / Q8_0Rounding.BLOCK * Short.BYTES));
         } catch (Throwable e) {
             throw new IllegalStateException("native Q8_0 activation rounding failed", e);
         }
@@ -438,23 +462,27 @@ public final class NativeKernels {
 
     /**
      * {@code output[t * outputStride + r] = Σ_c weight[r][c] · x[t][c]} for the rows of groups
-     * {@code [firstGroup, endGroup)} and {@code tokens} tokens, whose inputs {@link #quantize} (K-quants, with
-     * {@code sums}) or {@link #quantizeQ8_0} (Q8_0, {@code sums} null) rounded.
+     * {@code [firstGroup, endGroup)} and {@code tokens} tokens, whose inputs {@link #quantize} (K-quants: sums
+     * per 16) or {@link #quantizeQ8_0} (Q8_0 and Q4_0: sums per 32; Q8_0 ignores them) rounded.
      */
     void multiply(InterleavedWeights weight, int firstGroup, int endGroup, byte[] quants, float[] scales, short[] sums,
                   int tokens, float[] output, int outputStride) {
         MethodHandle kernel = switch (weight.type()) {
             case Q4_K -> q4_KPacked;
+            case Q5_K -> q5_KPacked;
             case Q6_K -> q6_KPacked;
             case Q8_0 -> q8_0Packed;
+            case Q4_0 -> q4_0Packed;
             default -> null;
         };
-        int group = weight.type() == GgmlType.Q8_0 ? Q8_0Rounding.BLOCK : BLOCK;
+        boolean kQuant = roundsToQ8_K(weight.type());
+        int group = kQuant ? BLOCK : Q8_0Rounding.BLOCK;
+        int sumGroup = kQuant ? SUM_GROUP : Q8_0Rounding.BLOCK;
         long values = (long) tokens * weight.columns();
         int lastRow = Math.min(weight.rows(), endGroup * weight.rowsPerGroup());
         if (kernel == null || weight.rowsPerGroup() != rowsPerGroup || firstGroup < 0 || endGroup < firstGroup
                 || endGroup > weight.groups() || values > quants.length || values / group > scales.length
-                || (weight.type() != GgmlType.Q8_0 && (sums == null || values / SUM_GROUP > sums.length))
+                || (weight.type() != GgmlType.Q8_0 && (sums == null || values / sumGroup > sums.length))
                 || (tokens > 0 && (long) (tokens - 1) * outputStride + lastRow > output.length)) {
             throw new IllegalArgumentException("native " + weight.type() + " matmul on " + isa.id() + ": groups "
                     + firstGroup + ".." + endGroup + " of " + weight.groups() + " (" + weight.rowsPerGroup()

@@ -148,11 +148,10 @@ class NativeKernelsTest {
         assertThat(quants[700]).isEqualTo((byte) 127);
     }
 
-    /** The AVX2 sets round Q8_0 activations themselves (AVX-512 stores them offset by 128, for its panels). */
+    /** Q8_0 rounding for Q8_0 and Q4_0 products: quants, scales and each block's sum of quants. */
     @ParameterizedTest
     @MethodSource("isas")
     void roundsActivationsToQ8_0ExactlyAsTheScalarReference(CpuIsa isa) {
-        assumeThat(isa).isNotEqualTo(CpuIsa.AVX512);
         TestInputs inputs = new TestInputs();
         int columns = 96;
         int rows = 7;
@@ -168,13 +167,21 @@ class NativeKernelsTest {
         }
         byte[] quants = new byte[rows * columns];
         float[] scales = new float[rows * columns / 32];
+        short[] sums = new short[rows * columns / 32];
         // Rows 2..7 only: the row offset must land on the same rows of every array.
-        kernels(isa).quantizeQ8_0(x, 2, rows, columns, quants, scales);
+        kernels(isa).quantizeQ8_0(x, 2, rows, columns, quants, scales, sums);
         float[] expected = x.clone();
         Q8_0Rounding.roundInPlace(expected, 0, expected.length);
         for (int i = 2 * columns; i < rows * columns; i++) {
             assertThat(quants[i] * scales[i / 32]).as("%s value %d, %s", isa, i, inputs.describe())
                     .isEqualTo(expected[i]);
+        }
+        for (int b = 2 * columns / 32; b < sums.length; b++) {
+            int sum = 0;
+            for (int i = 32 * b; i < 32 * b + 32; i++) {
+                sum += quants[i];
+            }
+            assertThat(sums[b]).as("%s sum of block %d", isa, b).isEqualTo((short) sum);
         }
         for (int i = 0; i < 2 * columns; i++) {
             assertThat(quants[i]).as("row outside the range written, %s", isa).isZero();
@@ -187,10 +194,10 @@ class NativeKernelsTest {
      */
     @ParameterizedTest
     @MethodSource("isas")
-    void multipliesQ4_KAndQ6_KLikeTheReferenceOnRoundedInputs(CpuIsa isa) {
+    void multipliesKQuantsLikeTheReferenceOnRoundedInputs(CpuIsa isa) {
         TestInputs inputs = new TestInputs();
         try (Arena arena = Arena.ofShared()) {
-            for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K}) {
+            for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
                 double worst = 0;
                 for (int columns : new int[] {256, 768}) {
                     for (int outputs : new int[] {37, 70}) {
@@ -209,28 +216,32 @@ class NativeKernelsTest {
     }
 
     /**
-     * Q8_0 weights: repacked into row groups and multiplied for any number of tokens on the AVX2 sets; on
-     * AVX-512, the Vector API's panels multiplied natively for up to 3 tokens (decoding). Against the reference
-     * on inputs rounded by {@link Q8_0Rounding}; row counts that leave a partial last group or panel.
+     * Q8_0 and Q4_0 weights, whose products round their inputs to Q8_0: repacked into row groups and multiplied
+     * for any number of tokens (Q8_0 on the AVX2 sets; on AVX-512, the Vector API's panels multiplied natively
+     * for up to 3 tokens, decoding). Against the reference on inputs rounded by {@link Q8_0Rounding}; row
+     * counts that leave a partial last group or panel.
      */
     @ParameterizedTest
     @MethodSource("isas")
-    void multipliesQ8_0LikeTheReferenceOnRoundedInputs(CpuIsa isa) {
+    void multipliesQ8_0AndQ4_0LikeTheReferenceOnRoundedInputs(CpuIsa isa) {
         TestInputs inputs = new TestInputs();
-        int[] tokenCounts = isa == CpuIsa.AVX512 ? new int[] {1, 2, 3} : new int[] {1, 2, 3, 5, 16, 67};
         try (Arena arena = Arena.ofShared()) {
-            double worst = 0;
-            for (int columns : new int[] {96, 1024}) {
-                for (int outputs : new int[] {37, 70, 256}) {
-                    WeightTensor weight = WeightTensors.quantize(GgmlType.Q8_0, inputs.normal(outputs * columns, 1.0),
-                            outputs, columns, arena);
-                    backend(isa).prepare(weight);
-                    for (int rows : tokenCounts) {
-                        worst = Math.max(worst, check(isa, weight, rows, inputs, Q8_0Rounding::roundInPlace));
+            for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q4_0}) {
+                int[] tokenCounts = isa == CpuIsa.AVX512 && type == GgmlType.Q8_0 ? new int[] {1, 2, 3}
+                        : new int[] {1, 2, 3, 5, 16, 67};
+                double worst = 0;
+                for (int columns : new int[] {96, 1024}) {
+                    for (int outputs : new int[] {37, 70, 256}) {
+                        WeightTensor weight = WeightTensors.quantize(type, inputs.normal(outputs * columns, 1.0),
+                                outputs, columns, arena);
+                        backend(isa).prepare(weight);
+                        for (int rows : tokenCounts) {
+                            worst = Math.max(worst, check(isa, weight, rows, inputs, Q8_0Rounding::roundInPlace));
+                        }
                     }
                 }
+                System.out.printf("native %s %s matmul: worst |Δ| / Σ|w·x| = %.2e%n", isa.id(), type, worst);
             }
-            System.out.printf("native %s Q8_0 matmul: worst |Δ| / Σ|w·x| = %.2e%n", isa.id(), worst);
         }
     }
 
@@ -286,7 +297,7 @@ class NativeKernelsTest {
         try (Arena arena = Arena.ofShared()) {
             int columns = 512;
             int tokens = 10;
-            for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q6_K}) {
+            for (GgmlType type : new GgmlType[] {GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K}) {
                 WeightTensor weight = WeightTensors.quantize(type, inputs.normal(45 * columns, 1.0), 45, columns, arena);
                 InterleavedWeights packed = kernels.allocate(weight);
                 kernels.pack(weight, packed, 0, packed.groups());
