@@ -130,16 +130,20 @@ run_engine() {
     shift 2
     local load
     load="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo null)"
-    local lines
+    local lines status=0
     if [[ "$engine" == llama.cpp ]]; then
         lines="$(node "$root/bench/llama-cpp-bench.mjs" --model "$model" --threads "$threads" --reps "$reps" \
-            --kv "$kv" --node-modules "$node_modules" "$@" 2>>"$log")"
+            --kv "$kv" --node-modules "$node_modules" "$@" 2>>"$log")" || status=$?
     elif [[ "$engine" == ik_llama.cpp ]]; then
         lines="$(node "$root/bench/ik-llama-bench.mjs" --model "$model" --threads "$threads" --reps "$reps" \
-            --kv "$kv" --isa "$isa" "$@" 2>>"$log")"
+            --kv "$kv" --isa "$isa" "$@" 2>>"$log")" || status=$?
     else
         lines="$(LECTERN_JAVA_OPTS="${LECTERN_JAVA_OPTS:-} $lectern_opts" "$root/lectern" bench --model "$model" \
-            --threads "$threads" --reps "$reps" --kv "$kv" --json "$@" 2>>"$log")"
+            --threads "$threads" --reps "$reps" --kv "$kv" --json "$@" 2>>"$log")" || status=$?
+    fi
+    # One engine failing (a peer that lacks a test, a crash) leaves its cells "failed", not the whole run.
+    if (( status != 0 )); then
+        echo "compare.sh: $engine exited with $status on $* (see $log)" >&2
     fi
     while IFS= read -r line; do
         [[ -n "$line" ]] && echo "{\"engine\":\"$engine\",\"load_before\":$load,${line#\{}" >> "$results"

@@ -34,7 +34,7 @@ if (tests.length === 0) process.exit(0);
 
 for (const test of tests) {
     const args = ["-m", options.model, "-t", `${options.threads}`, "-r", `${options.reps}`, "-rtr", `${options.rtr}`,
-        "-fa", "1", "-ctk", options.kv, "-ctv", options.kv, "-o", "jsonl", ...test.args];
+        "-fa", "1", "-ctk", options.kv, "-ctv", options.kv, "-o", "json", ...test.args];
     console.error(`ik_llama.cpp: ${binary} ${args.join(" ")}`);
     const start = process.hrtime.bigint();
     // /usr/bin/time reports the peak resident set of llama-bench itself.
@@ -45,7 +45,8 @@ for (const test of tests) {
         console.error(run.stderr);
         fail(`llama-bench exited with ${run.status} on ${test.name}`);
     }
-    const result = run.stdout.split("\n").filter((l) => l.trim().startsWith("{")).map((l) => JSON.parse(l)).at(-1);
+    // -o json: one array of results, printed when all tests are done.
+    const result = JSON.parse(run.stdout.slice(run.stdout.indexOf("["))).at(-1);
     if (!result) fail(`llama-bench printed no result for ${test.name}`);
     const rates = (result.samples_ts ?? [result.avg_ts]).slice().sort((a, b) => a - b);
     const middle = Math.floor(rates.length / 2);
@@ -56,7 +57,8 @@ for (const test of tests) {
     Object.assign(line, {
         tok_s: round(median, 2), reps: rates.length, min: round(rates[0], 2), max: round(rates.at(-1), 2),
         model: basename(options.model),
-        backend: `ik_llama.cpp ${result.build_commit ?? ""} (${options.isa} build, -rtr ${options.rtr}, ${result.cpu_info ?? "CPU"})`,
+        // ik-llama.sh names the build's folder after the commit: ik_llama.cpp-<commit>-<isa>-<cpu>.
+        backend: `ik_llama.cpp ${basename(dirname(binary)).split("-")[1] ?? ""} (${options.isa} build, -rtr ${options.rtr})`,
         threads: result.n_threads ?? options.threads,
         kv: options.kv,
         // llama-bench does not report its load time: the whole run's wall time stands in for it.

@@ -207,21 +207,36 @@ void lectern_q4_0_pack(const uint8_t *weights, int64_t columns, int64_t rows, in
     }
 }
 
-// Memory for packed weights: aligned to 2 MiB and offered to the kernel as transparent huge pages (a decoded
-// token streams every weight once; 2 MiB pages spare the page walks of 4 KiB ones). Not zeroed: the packers
-// write every byte, on the threads that will read them. Returns 0 when out of memory.
+// Memory for packed weights, mapped directly: a decoded token streams every weight once, and 2 MiB pages
+// spare the page walks of 4 KiB ones, so the whole 2 MiB stretches of a large tensor are offered to the
+// kernel as transparent huge pages (aligned for it); the tail keeps 4 KiB pages, so no tensor is padded to a
+// huge page (rounding ~200 tensors up to 2 MiB each cost 200 MB of resident memory). Not zeroed beyond what
+// the OS does: the packers write every byte, on the threads that will read them. NULL when out of memory.
 void *lectern_alloc(int64_t bytes) {
-    const size_t huge = 2u << 20;
-    const size_t size = ((size_t) bytes + huge - 1) / huge * huge;
-    void *memory = NULL;
-    if (posix_memalign(&memory, huge, size) != 0) {
+    const size_t page = 4096, huge = 2u << 20;
+    const size_t size = ((size_t) bytes + page - 1) / page * page;
+    if (size < huge) {
+        void *memory = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return memory == MAP_FAILED ? NULL : memory;
+    }
+    char *raw = mmap(NULL, size + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) {
         return NULL;
     }
-    madvise(memory, size, MADV_HUGEPAGE);
-    return memory;
+    char *start = (char *) (((uintptr_t) raw + huge - 1) / huge * huge);
+    if (start > raw) {
+        munmap(raw, (size_t) (start - raw));
+    }
+    if (raw + size + huge > start + size) {
+        munmap(start + size, (size_t) (raw + size + huge - (start + size)));
+    }
+    madvise(start, size / huge * huge, MADV_HUGEPAGE);
+    return start;
 }
 
-void lectern_free(void *memory) { free(memory); }
+void lectern_free(void *memory, int64_t bytes) {
+    munmap(memory, ((size_t) bytes + 4095) / 4096 * 4096);
+}
 
 // Bytes of one packed block, per type (ggml type ids: Q4_0 = 2, Q8_0 = 8, Q4_K = 12, Q5_K = 13, Q6_K = 14), for
 // the Java side's allocation; 0 for a type that is not packed.

@@ -149,7 +149,7 @@ public final class NativeKernels {
         packedBlockBytes = linker.downcallHandle(library.findOrThrow("lectern_packed_block_bytes"),
                 FunctionDescriptor.of(size, ValueLayout.JAVA_INT, size));
         allocate = linker.downcallHandle(library.findOrThrow("lectern_alloc"), FunctionDescriptor.of(address, size));
-        free = linker.downcallHandle(library.findOrThrow("lectern_free"), FunctionDescriptor.ofVoid(address));
+        free = linker.downcallHandle(library.findOrThrow("lectern_free"), FunctionDescriptor.ofVoid(address, size));
     }
 
     /** The instruction set whose functions this instance calls. */
@@ -373,12 +373,12 @@ public final class NativeKernels {
         if (memory.equals(MemorySegment.NULL)) {
             throw new OutOfMemoryError("no memory for " + bytes + " bytes of repacked weights");
         }
-        return memory.reinterpret(bytes, Arena.ofAuto(), this::freeNative);
+        return memory.reinterpret(bytes, Arena.ofAuto(), segment -> freeNative(segment, bytes));
     }
 
-    private void freeNative(MemorySegment memory) {
+    private void freeNative(MemorySegment memory, long bytes) {
         try {
-            free.invokeExact(memory);
+            free.invokeExact(memory, bytes);
         } catch (Throwable e) {
             throw new IllegalStateException("lectern_free failed", e);
         }
