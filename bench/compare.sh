@@ -6,6 +6,7 @@
 #
 # usage: bench/compare.sh MODEL [--prefill 512,2048] [--prefill-depth 0] [--decode 128] [--depth 0,8192]
 #                         [--threads 2] [--reps 3] [--isa native|avx512|avxvnni|avx2] [--kv f16|q8_0] [--ik]
+#                         [--one-process]
 #
 # --isa compares like with like on any machine: llama.cpp restricted to its CPU variant for that instruction
 # set (a copy of node-llama-cpp's binaries holding only libggml-cpu-haswell.so for avx2, -alderlake for
@@ -13,8 +14,10 @@
 # its Java code is AVX2 code too), ik_llama.cpp built for it (bench/ik-llama.sh). native (the default) lets
 # each engine pick the best the CPU has. --kv q8_0 stores the KV cache in Q8_0 in every engine.
 #
-# Each test runs in a fresh process of each engine (load, warm-up, repetitions). Raw JSON lines and the
-# engines' progress logs are kept under target/bench/compare-<time>/ (or $BENCH_OUT).
+# Each test runs in a fresh process of each engine (load, warm-up, repetitions); with --one-process each engine
+# runs all tests in one process instead, so a long context prompt is evaluated once (the decode test at depth
+# 32K extends the prefill test's 16K; ik_llama.cpp's llama-bench evaluates it per test regardless). Raw JSON
+# lines and the engines' progress logs are kept under target/bench/compare-<time>/ (or $BENCH_OUT).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,9 +40,15 @@ reps=3
 isa=native
 kv=f16
 engines=(llama.cpp lectern)
+one_process=no
 while [[ $# -gt 0 ]]; do
     if [[ "$1" == --ik ]]; then
         engines+=(ik_llama.cpp)
+        shift
+        continue
+    fi
+    if [[ "$1" == --one-process ]]; then
+        one_process=yes
         shift
         continue
     fi
@@ -117,7 +126,9 @@ done
 # Arguments selecting one test, the same for both engines.
 test_arguments() {
     local kind="$1" n="$2" depth="${3:-0}"
-    if [[ "$kind" == prefill ]]; then
+    if [[ "$kind" == all ]]; then
+        echo "--prefill $2 --prefill-depth $3 --decode $4 --depth $5"
+    elif [[ "$kind" == prefill ]]; then
         echo "--prefill $n --prefill-depth $depth --decode 0 --depth 0"
     else
         echo "--prefill 0 --prefill-depth 0 --decode $n --depth $depth"
@@ -158,6 +169,10 @@ fi
 
 echo "model $model, $threads threads, $reps repetitions, instruction set $isa, KV $kv; logs in $out" >&2
 { echo "date $(date -u +%FT%TZ)"; lscpu | grep -E '^(Model name|CPU\(s\)|Flags)'; } > "$out/machine.txt"
+if [[ "$one_process" == yes ]]; then
+    # Prefill tests first, then decode tests, as lectern bench and llama-cpp-bench.mjs order them.
+    tests=("all $prefill $prefill_depths $decode $depths")
+fi
 index=0
 for entry in "${tests[@]}"; do
     read -ra test <<< "$entry"

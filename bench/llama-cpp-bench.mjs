@@ -97,13 +97,18 @@ async function timePrefill(tokens, depth) {
 
 /** Leaves exactly the first `depth` prompt tokens in the cache, evaluating them only if not there yet. */
 async function fillTo(depth) {
-    if (sequence.nextTokenIndex >= depth && sequence.contextTokens.slice(0, depth).every((id, i) => id === prompt[i])) {
+    // The longest run of prompt tokens the cache starts with: kept, cut to depth, or extended to it.
+    let kept = 0;
+    while (kept < sequence.nextTokenIndex && sequence.contextTokens[kept] === prompt[kept]) kept++;
+    if (kept >= depth) {
         if (sequence.nextTokenIndex > depth) {
             await sequence.eraseContextTokenRanges([{ start: depth, end: sequence.nextTokenIndex }]);
         }
     } else {
-        await sequence.clearHistory();
-        if (depth > 0) await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(0, depth));
+        if (sequence.nextTokenIndex > kept) {
+            await sequence.eraseContextTokenRanges([{ start: kept, end: sequence.nextTokenIndex }]);
+        }
+        await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(kept, depth));
     }
     if (sequence.nextTokenIndex !== depth) fail(`the cache holds ${sequence.nextTokenIndex} tokens, expected ${depth}`);
 }
