@@ -47,6 +47,8 @@ public final class CpuBackend implements Backend, AutoCloseable {
      * chunk should stay in its core's L2 (1 MiB here) next to the activations.
      */
     private static final long PREFILL_CHUNK_BYTES = 256 * 1024;
+    /** Bytes of the mapped file one packing task reads before it releases them. */
+    private static final long PACK_CHUNK_BYTES = 8L << 20;
     /** Input rows up to which Q8_0 panels are multiplied natively in int8 (decoding). */
     private static final int NATIVE_Q8_0_MAX_ROWS = 3;
 
@@ -161,11 +163,20 @@ public final class CpuBackend implements Backend, AutoCloseable {
         if (nativeKernels != null && nativeKernels.packs(weight.type(), weight.columns())) {
             InterleavedWeights groups = nativeKernels.allocate(weight);
             int count = groups.groups();
-            int perChunk = Math.max(1, Math.ceilDiv(count, pool.threads() * CHUNKS_PER_THREAD));
-            pool.run(Math.ceilDiv(count, perChunk), (chunk, worker) -> nativeKernels.pack(weight, groups,
-                    chunk * perChunk, Math.min(count, (chunk + 1) * perChunk)));
+            int rowsPerGroup = groups.rowsPerGroup();
+            // Chunks of at most PACK_CHUNK_BYTES of the file, each released as soon as it is packed: the peak
+            // resident memory is then the packed model plus a chunk per thread, not plus the largest tensor
+            // (the 4B model's 311 MB output head).
+            long groupFileBytes = rowsPerGroup * weight.rowBytes();
+            int perChunk = (int) Math.clamp(PACK_CHUNK_BYTES / groupFileBytes, 1,
+                    Math.max(1, Math.ceilDiv(count, pool.threads() * CHUNKS_PER_THREAD)));
+            pool.run(Math.ceilDiv(count, perChunk), (chunk, worker) -> {
+                int first = chunk * perChunk;
+                int end = Math.min(count, first + perChunk);
+                nativeKernels.pack(weight, groups, first, end);
+                release(weight, (long) first * rowsPerGroup, Math.min(weight.rows(), (long) end * rowsPerGroup));
+            });
             interleaved.put(weight, groups);
-            release(weight);
             return;
         }
         PanelWeights panels = switch (weight.type()) {
@@ -181,16 +192,16 @@ public final class CpuBackend implements Backend, AutoCloseable {
         pool.run(Math.ceilDiv(count, perChunk), (chunk, worker) -> panels.packPanels(weight, chunk * perChunk,
                 Math.min(count, (chunk + 1) * perChunk)));
         packed.put(weight, panels);
-        release(weight);
+        release(weight, 0, weight.rows());
     }
 
     /**
-     * A repacked copy replaces the mapped pages for good: let the OS drop them from this process's resident set
-     * (they stay in the page cache), so the model is not counted twice.
+     * A repacked copy replaces the mapped pages of rows {@code [firstRow, endRow)} for good: let the OS drop
+     * them from this process's resident set (they stay in the page cache), so the model is not counted twice.
      */
-    private static void release(WeightTensor weight) {
-        if (weight.data().isMapped()) {
-            weight.data().unload();
+    private static void release(WeightTensor weight, long firstRow, long endRow) {
+        if (weight.data().isMapped() && endRow > firstRow) {
+            weight.data().asSlice(firstRow * weight.rowBytes(), (endRow - firstRow) * weight.rowBytes()).unload();
         }
     }
 
