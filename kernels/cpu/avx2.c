@@ -608,3 +608,144 @@ void NAME(lectern_attend_q8_0)(const int64_t *key_blocks, const int64_t *value_b
     attend(key_blocks, value_blocks, block_size, heads, group, head_dim, queries, begin, end, scale, acc, maxima,
            sums, 1);
 }
+
+// ---- Prefill attention: many query rows, one key/value head per call ----
+//
+// As attend_rows in avx512.c (see there): cached positions ROW_TILE at a time, keys widened once and
+// transposed, every query row and group head scoring 8 positions per vector, running maximum and sum, the
+// tile's weighted values added.
+
+#define ROW_TILE 64
+
+static inline __attribute__((always_inline)) void attend_rows(const int64_t *key_blocks, const int64_t *value_blocks,
+                                                              int64_t block_size, int64_t heads, int64_t group,
+                                                              int64_t head_dim, int64_t kv_head, const float *queries,
+                                                              const int32_t *positions, int64_t row_begin,
+                                                              int64_t row_end, float scale, float *out, float *scratch,
+                                                              const int q8_0) {
+    const int vectors = (int) (head_dim / 8);
+    const int64_t kv_heads = heads / group;
+    const int64_t head_bytes = q8_0 ? head_dim / Q8_0_GROUP * Q8_0_BYTES : 2 * head_dim;
+    const int64_t row_bytes = kv_heads * head_bytes;
+    const int64_t states = (row_end - row_begin) * group;
+    float *keys_t = scratch, *values = keys_t + head_dim * ROW_TILE, *scores = values + head_dim * ROW_TILE;
+    float *maxima = scores + ROW_TILE, *sums = maxima + states, *acc = sums + states;
+    int64_t visible = 0;
+    for (int64_t r = row_begin; r < row_end; r++) {
+        visible = positions[r] + 1 > visible ? positions[r] + 1 : visible;
+    }
+    for (int64_t st = 0; st < states; st++) {
+        maxima[st] = -INFINITY;
+        sums[st] = 0;
+    }
+    memset(acc, 0, sizeof(float) * states * head_dim);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+
+    for (int64_t start = 0; start < visible; start += ROW_TILE) {
+        const int count = (int) (visible - start < ROW_TILE ? visible - start : ROW_TILE);
+        for (int j = 0; j < ROW_TILE; j++) {
+            if (j >= count) {
+                for (int64_t i = 0; i < head_dim; i++) {
+                    keys_t[i * ROW_TILE + j] = 0;
+                }
+                continue;
+            }
+            const int64_t position = start + j;
+            const uint8_t *key = (const uint8_t *) key_blocks[position / block_size]
+                                 + (position % block_size) * row_bytes + kv_head * head_bytes;
+            const uint8_t *value = (const uint8_t *) value_blocks[position / block_size]
+                                   + (position % block_size) * row_bytes + kv_head * head_bytes;
+            for (int v = 0; v < vectors; v++) {
+                __attribute__((aligned(32))) float lanes[8];
+                _mm256_store_ps(lanes, widen8(key, 8 * v, q8_0));
+                for (int i = 0; i < 8; i++) {
+                    keys_t[(8 * v + i) * ROW_TILE + j] = lanes[i];
+                }
+                _mm256_storeu_ps(values + j * head_dim + 8 * v, widen8(value, 8 * v, q8_0));
+            }
+        }
+        for (int64_t r = row_begin; r < row_end; r++) {
+            const int seen = (int) (positions[r] + 1 - start < count ? positions[r] + 1 - start : count);
+            if (seen <= 0) {
+                continue;
+            }
+            for (int64_t g = 0; g < group; g++) {
+                const int64_t st = (r - row_begin) * group + g;
+                const float *q = queries + (r * heads + kv_head * group + g) * head_dim;
+                __m256 part[8];
+                for (int c = 0; c < 8; c++) {
+                    part[c] = _mm256_setzero_ps();
+                }
+                for (int64_t i = 0; i < head_dim; i++) {
+                    const __m256 qi = _mm256_set1_ps(q[i]);
+                    const float *k = keys_t + i * ROW_TILE;
+                    for (int c = 0; c < 8; c++) {
+                        part[c] = _mm256_fmadd_ps(qi, _mm256_loadu_ps(k + 8 * c), part[c]);
+                    }
+                }
+                __m256 seen_mask[8];
+                __m256 tile_max = _mm256_set1_ps(-INFINITY);
+                for (int c = 0; c < 8; c++) {
+                    part[c] = _mm256_mul_ps(part[c], _mm256_set1_ps(scale));
+                    seen_mask[c] = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(seen - 8 * c), lane));
+                    tile_max = _mm256_max_ps(tile_max, _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), part[c], seen_mask[c]));
+                }
+                const float previous = maxima[st];
+                const float found = hmax_ps(tile_max);
+                const float max = found > previous ? found : previous;
+                const float decay = previous == -INFINITY ? 0.f : expf(previous - max);
+                __m256 total = _mm256_setzero_ps();
+                for (int c = 0; c < 8; c++) {
+                    const __m256 w = _mm256_and_ps(exp_nonpositive(_mm256_sub_ps(part[c], _mm256_set1_ps(max))),
+                                                   seen_mask[c]);
+                    total = _mm256_add_ps(total, w);
+                    _mm256_storeu_ps(scores + 8 * c, w);
+                }
+                sums[st] = sums[st] * decay + hsum_ps(total);
+                maxima[st] = max;
+                float *a = acc + st * head_dim;
+                const __m256 d = _mm256_set1_ps(decay);
+                for (int v0 = 0; v0 < vectors; v0 += 4) {
+                    const int n = vectors - v0 < 4 ? vectors - v0 : 4;
+                    __m256 sum4[4];
+                    for (int v = 0; v < n; v++) {
+                        sum4[v] = _mm256_mul_ps(_mm256_loadu_ps(a + 8 * (v0 + v)), d);
+                    }
+                    for (int j = 0; j < seen; j++) {
+                        const __m256 w = _mm256_set1_ps(scores[j]);
+                        const float *x = values + j * head_dim + 8 * v0;
+                        for (int v = 0; v < n; v++) {
+                            sum4[v] = _mm256_fmadd_ps(w, _mm256_loadu_ps(x + 8 * v), sum4[v]);
+                        }
+                    }
+                    for (int v = 0; v < n; v++) {
+                        _mm256_storeu_ps(a + 8 * (v0 + v), sum4[v]);
+                    }
+                }
+            }
+        }
+    }
+    for (int64_t r = row_begin; r < row_end; r++) {
+        for (int64_t g = 0; g < group; g++) {
+            const int64_t st = (r - row_begin) * group + g;
+            const __m256 inverse = _mm256_set1_ps(1.f / sums[st]);
+            float *o = out + (r * heads + kv_head * group + g) * head_dim;
+            for (int v = 0; v < vectors; v++) {
+                _mm256_storeu_ps(o + 8 * v, _mm256_mul_ps(_mm256_loadu_ps(acc + st * head_dim + 8 * v), inverse));
+            }
+        }
+    }
+}
+
+void NAME(lectern_attend_rows)(const int64_t *key_blocks, const int64_t *value_blocks, int64_t block_size,
+                               int32_t q8_0, int64_t heads, int64_t group, int64_t head_dim, int64_t kv_head,
+                               const float *queries, const int32_t *positions, int64_t row_begin, int64_t row_end,
+                               float scale, float *out, float *scratch) {
+    if (q8_0) {
+        attend_rows(key_blocks, value_blocks, block_size, heads, group, head_dim, kv_head, queries, positions,
+                    row_begin, row_end, scale, out, scratch, 1);
+    } else {
+        attend_rows(key_blocks, value_blocks, block_size, heads, group, head_dim, kv_head, queries, positions,
+                    row_begin, row_end, scale, out, scratch, 0);
+    }
+}

@@ -468,6 +468,153 @@ void lectern_attend_q8_0_avx512(const int64_t *key_blocks, const int64_t *value_
            sums, 1);
 }
 
+// ---- Prefill attention: many query rows, one key/value head per call ----
+//
+// Flash-style: the cached positions are taken ROW_TILE at a time; each tile's keys are widened once,
+// transposed (keys_t[i][j] = key of position j, value i), and its values widened, then every query row of
+// the call and every query head of the group scores the tile 16 positions per vector (no horizontal sums),
+// updates its running maximum and sum, and adds the tile's weighted values. The Vector API version of this
+// (GroupedQueryAttention.attendBlock) needed ten instructions to widen 16 halves.
+
+#define ROW_TILE 64
+
+// Rows [row_begin, row_end) of `queries` (row r: heads query heads of head_dim values at position
+// positions[r]) attend to the cached keys and values of key/value head kv_head for positions 0..positions[r];
+// writes out[(r * heads + kv_head * group + g) * head_dim ..] for g < group. scratch holds
+// head_dim * ROW_TILE * 2 + ROW_TILE + (row_end - row_begin) * group * (head_dim + 2) floats.
+static inline __attribute__((always_inline)) void attend_rows(const int64_t *key_blocks, const int64_t *value_blocks,
+                                                              int64_t block_size, int64_t heads, int64_t group,
+                                                              int64_t head_dim, int64_t kv_head, const float *queries,
+                                                              const int32_t *positions, int64_t row_begin,
+                                                              int64_t row_end, float scale, float *out, float *scratch,
+                                                              const int q8_0) {
+    const int vectors = (int) (head_dim / 16);
+    const int64_t kv_heads = heads / group;
+    const int64_t head_bytes = q8_0 ? head_dim / Q8_0_GROUP * Q8_0_BYTES : 2 * head_dim;
+    const int64_t row_bytes = kv_heads * head_bytes;
+    const int64_t states = (row_end - row_begin) * group;
+    float *keys_t = scratch, *values = keys_t + head_dim * ROW_TILE, *scores = values + head_dim * ROW_TILE;
+    float *maxima = scores + ROW_TILE, *sums = maxima + states, *acc = sums + states;
+    int64_t visible = 0;
+    for (int64_t r = row_begin; r < row_end; r++) {
+        visible = positions[r] + 1 > visible ? positions[r] + 1 : visible;
+    }
+    for (int64_t st = 0; st < states; st++) {
+        maxima[st] = -INFINITY;
+        sums[st] = 0;
+    }
+    memset(acc, 0, sizeof(float) * states * head_dim);
+
+    for (int64_t start = 0; start < visible; start += ROW_TILE) {
+        const int count = (int) (visible - start < ROW_TILE ? visible - start : ROW_TILE);
+        for (int j = 0; j < ROW_TILE; j++) {
+            if (j >= count) {
+                for (int64_t i = 0; i < head_dim; i++) {
+                    keys_t[i * ROW_TILE + j] = 0;
+                }
+                continue;
+            }
+            const int64_t position = start + j;
+            const uint8_t *key = (const uint8_t *) key_blocks[position / block_size]
+                                 + (position % block_size) * row_bytes + kv_head * head_bytes;
+            const uint8_t *value = (const uint8_t *) value_blocks[position / block_size]
+                                   + (position % block_size) * row_bytes + kv_head * head_bytes;
+            for (int v = 0; v < vectors; v++) {
+                __attribute__((aligned(64))) float lanes[16];
+                _mm512_store_ps(lanes, widen16(key, 16 * v, q8_0));
+                for (int i = 0; i < 16; i++) {
+                    keys_t[(16 * v + i) * ROW_TILE + j] = lanes[i];
+                }
+                _mm512_storeu_ps(values + j * head_dim + 16 * v, widen16(value, 16 * v, q8_0));
+            }
+        }
+        for (int64_t r = row_begin; r < row_end; r++) {
+            const int seen = (int) (positions[r] + 1 - start < count ? positions[r] + 1 - start : count);
+            if (seen <= 0) {
+                continue;
+            }
+            for (int64_t g = 0; g < group; g++) {
+                const int64_t st = (r - row_begin) * group + g;
+                const float *q = queries + (r * heads + kv_head * group + g) * head_dim;
+                __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(),
+                       s3 = _mm512_setzero_ps();
+                for (int64_t i = 0; i < head_dim; i++) {
+                    const __m512 qi = _mm512_set1_ps(q[i]);
+                    const float *k = keys_t + i * ROW_TILE;
+                    s0 = _mm512_fmadd_ps(qi, _mm512_loadu_ps(k), s0);
+                    s1 = _mm512_fmadd_ps(qi, _mm512_loadu_ps(k + 16), s1);
+                    s2 = _mm512_fmadd_ps(qi, _mm512_loadu_ps(k + 32), s2);
+                    s3 = _mm512_fmadd_ps(qi, _mm512_loadu_ps(k + 48), s3);
+                }
+                const __m512 sv = _mm512_set1_ps(scale);
+                __m512 part[4] = {_mm512_mul_ps(s0, sv), _mm512_mul_ps(s1, sv), _mm512_mul_ps(s2, sv),
+                                  _mm512_mul_ps(s3, sv)};
+                __mmask16 seen_mask[4];
+                __m512 tile_max = _mm512_set1_ps(-INFINITY);
+                for (int c = 0; c < 4; c++) {
+                    const int left = seen - 16 * c;
+                    seen_mask[c] = left >= 16 ? (__mmask16) 0xffff : left <= 0 ? (__mmask16) 0 : (__mmask16) ((1u << left) - 1);
+                    tile_max = _mm512_mask_max_ps(tile_max, seen_mask[c], tile_max, part[c]);
+                }
+                const float previous = maxima[st];
+                const float max = _mm512_reduce_max_ps(tile_max) > previous ? _mm512_reduce_max_ps(tile_max) : previous;
+                const float decay = previous == -INFINITY ? 0.f : expf(previous - max);
+                __m512 total = _mm512_setzero_ps();
+                for (int c = 0; c < 4; c++) {
+                    const __m512 w = _mm512_maskz_mov_ps(seen_mask[c], exp_nonpositive(_mm512_sub_ps(part[c],
+                                                                                                     _mm512_set1_ps(max))));
+                    total = _mm512_add_ps(total, w);
+                    _mm512_storeu_ps(scores + 16 * c, w);
+                }
+                sums[st] = sums[st] * decay + _mm512_reduce_add_ps(total);
+                maxima[st] = max;
+                float *a = acc + st * head_dim;
+                const __m512 d = _mm512_set1_ps(decay);
+                for (int v0 = 0; v0 < vectors; v0 += 4) {
+                    const int n = vectors - v0 < 4 ? vectors - v0 : 4;
+                    __m512 sum4[4];
+                    for (int v = 0; v < n; v++) {
+                        sum4[v] = _mm512_mul_ps(_mm512_loadu_ps(a + 16 * (v0 + v)), d);
+                    }
+                    for (int j = 0; j < seen; j++) {
+                        const __m512 w = _mm512_set1_ps(scores[j]);
+                        const float *x = values + j * head_dim + 16 * v0;
+                        for (int v = 0; v < n; v++) {
+                            sum4[v] = _mm512_fmadd_ps(w, _mm512_loadu_ps(x + 16 * v), sum4[v]);
+                        }
+                    }
+                    for (int v = 0; v < n; v++) {
+                        _mm512_storeu_ps(a + 16 * (v0 + v), sum4[v]);
+                    }
+                }
+            }
+        }
+    }
+    for (int64_t r = row_begin; r < row_end; r++) {
+        for (int64_t g = 0; g < group; g++) {
+            const int64_t st = (r - row_begin) * group + g;
+            const __m512 inverse = _mm512_set1_ps(1.f / sums[st]);
+            float *o = out + (r * heads + kv_head * group + g) * head_dim;
+            for (int v = 0; v < vectors; v++) {
+                _mm512_storeu_ps(o + 16 * v, _mm512_mul_ps(_mm512_loadu_ps(acc + st * head_dim + 16 * v), inverse));
+            }
+        }
+    }
+}
+
+void lectern_attend_rows_avx512(const int64_t *key_blocks, const int64_t *value_blocks, int64_t block_size,
+                                int32_t q8_0, int64_t heads, int64_t group, int64_t head_dim, int64_t kv_head,
+                                const float *queries, const int32_t *positions, int64_t row_begin, int64_t row_end,
+                                float scale, float *out, float *scratch) {
+    if (q8_0) {
+        attend_rows(key_blocks, value_blocks, block_size, heads, group, head_dim, kv_head, queries, positions,
+                    row_begin, row_end, scale, out, scratch, 1);
+    } else {
+        attend_rows(key_blocks, value_blocks, block_size, heads, group, head_dim, kv_head, queries, positions,
+                    row_begin, row_end, scale, out, scratch, 0);
+    }
+}
+
 // ---- Decode: Q8_0 weights in the Vector API's row panels, int8 activations, VNNI ----
 //
 // CpuBackend repacks Q8_0 weights into panels of 16 rows (PackedInt8): for every group of 32 columns, each

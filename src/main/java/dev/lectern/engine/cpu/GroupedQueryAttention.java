@@ -69,6 +69,8 @@ final class GroupedQueryAttention {
         float[] sums = new float[0];
         float[] maxima = new float[0];
         float[] weighted = new float[0];
+        /** The native prefill kernel's widened tiles and running states. */
+        float[] nativeRows = new float[0];
 
         void ensure(int tile, int stride, int headDim, int width, int states) {
             if (keys.length < tile * headDim || keysTransposed.length < stride * headDim) {
@@ -106,15 +108,20 @@ final class GroupedQueryAttention {
                     + " whole number of " + headDim + "-value key/value heads dividing " + heads + " query heads");
         }
         int kvHeads = width / headDim;
-        // The kernel reads the cache's blocks by address: only off-heap blocks have one.
-        if (nativeKernels != null && rows <= NATIVE_MAX_ROWS && NativeKernels.attends(cache.dataType(), heads, headDim)
-                && cache.keyBlock(layer, 0).isNative() && cache.valueBlock(layer, 0).isNative()) {
+        // The kernels read the cache's blocks by address: only off-heap blocks have one.
+        boolean nativeCache = nativeKernels != null && NativeKernels.attends(cache.dataType(), heads, headDim)
+                && cache.keyBlock(layer, 0).isNative() && cache.valueBlock(layer, 0).isNative();
+        if (nativeCache && rows <= NATIVE_MAX_ROWS) {
             attendNatively(queries, rows, positions, heads, headDim, kvHeads, cache, layer, output);
             return;
         }
         int rowsPerTask = (int) Math.clamp((long) rows * kvHeads / ((long) pool.threads() * TASKS_PER_THREAD),
                 MIN_ROWS_PER_TASK, MAX_ROWS_PER_TASK);
         int rowBlocks = Math.ceilDiv(rows, rowsPerTask);
+        if (nativeCache) {
+            attendRowsNatively(queries, rows, positions, heads, headDim, kvHeads, rowsPerTask, cache, layer, output);
+            return;
+        }
         pool.run(kvHeads * rowBlocks, (task, worker) -> {
             int kvHead = task % kvHeads;
             int firstRow = (task / kvHeads) * rowsPerTask;
@@ -134,17 +141,9 @@ final class GroupedQueryAttention {
             visible = Math.max(visible, positions[r] + 1);
         }
         int blockSize = cache.blockSize();
-        int blocks = Math.ceilDiv(visible, blockSize);
-        if (keyAddresses.length < blocks) {
-            keyAddresses = new long[Math.max(blocks, 2 * keyAddresses.length)];
-            valueAddresses = new long[keyAddresses.length];
-        }
+        blockAddresses(cache, layer, visible);
         long[] keys = keyAddresses;
         long[] values = valueAddresses;
-        for (int b = 0; b < blocks; b++) {
-            keys[b] = cache.keyBlock(layer, b).address();
-            values[b] = cache.valueBlock(layer, b).address();
-        }
         int shares = (int) Math.clamp(visible / NATIVE_MIN_POSITIONS_PER_SHARE, 1, (long) pool.threads() * 2);
         int perShare = Math.ceilDiv(visible, shares);
         int states = rows * shares * heads;
@@ -200,6 +199,49 @@ final class GroupedQueryAttention {
                 }
             }
         }
+    }
+
+    /** The addresses of the storage blocks that hold positions below {@code visible}, for the native kernels. */
+    private void blockAddresses(KvCache cache, int layer, int visible) {
+        int blocks = Math.ceilDiv(visible, cache.blockSize());
+        if (keyAddresses.length < blocks) {
+            keyAddresses = new long[Math.max(blocks, 2 * keyAddresses.length)];
+            valueAddresses = new long[keyAddresses.length];
+        }
+        for (int b = 0; b < blocks; b++) {
+            keyAddresses[b] = cache.keyBlock(layer, b).address();
+            valueAddresses[b] = cache.valueBlock(layer, b).address();
+        }
+    }
+
+    /**
+     * Prefill natively: one task per key/value head and block of rows, as {@link #attendBlock} splits it, each
+     * reading the cache's blocks by address (the kernel widens a 64-position tile once for all its rows and
+     * the group's query heads).
+     */
+    private void attendRowsNatively(float[] queries, int rows, int[] positions, int heads, int headDim, int kvHeads,
+                                    int rowsPerTask, KvCache cache, int layer, float[] output) {
+        int visible = 0;
+        for (int r = 0; r < rows; r++) {
+            visible = Math.max(visible, positions[r] + 1);
+        }
+        blockAddresses(cache, layer, visible);
+        long[] keys = keyAddresses;
+        long[] values = valueAddresses;
+        int group = heads / kvHeads;
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        int scratchFloats = NativeKernels.attendRowsScratch(headDim, rowsPerTask, group);
+        int rowBlocks = Math.ceilDiv(rows, rowsPerTask);
+        pool.run(kvHeads * rowBlocks, (task, worker) -> {
+            Scratch s = scratch[worker];
+            if (s.nativeRows.length < scratchFloats) {
+                s.nativeRows = new float[scratchFloats];
+            }
+            int firstRow = (task / kvHeads) * rowsPerTask;
+            nativeKernels.attendRows(cache.dataType(), keys, values, cache.blockSize(), heads, group, headDim,
+                    task % kvHeads, queries, positions, firstRow, Math.min(rows, firstRow + rowsPerTask), scale, output,
+                    s.nativeRows);
+        });
     }
 
     private void attendBlock(float[] queries, int endRow, int firstRow, int[] positions, int heads, int headDim,

@@ -96,6 +96,7 @@ public final class NativeKernels {
     private final MethodHandle q4_0Packed;
     private final MethodHandle attendF16;
     private final MethodHandle attendQ8_0;
+    private final MethodHandle attendRows;
     /** Q8_0 repacked into row groups (the AVX2 sets), or null (AVX-512: see {@link #q8_0Panels}). */
     private final MethodHandle q8_0Packed;
     private final MethodHandle quantizeQ8_0;
@@ -131,6 +132,9 @@ public final class NativeKernels {
                 size, size, ValueLayout.JAVA_FLOAT, address, address, address);
         attendF16 = linker.downcallHandle(library.findOrThrow("lectern_attend_f16" + suffix), attention, critical);
         attendQ8_0 = linker.downcallHandle(library.findOrThrow("lectern_attend_q8_0" + suffix), attention, critical);
+        attendRows = linker.downcallHandle(library.findOrThrow("lectern_attend_rows" + suffix),
+                FunctionDescriptor.ofVoid(address, address, size, ValueLayout.JAVA_INT, size, size, size, size, address,
+                        address, size, size, ValueLayout.JAVA_FLOAT, address, address), critical);
         Optional<MemorySegment> packedQ8_0 = library.find("lectern_q8_0_packed" + suffix);
         q8_0Packed = packedQ8_0.map(f -> linker.downcallHandle(f, packedMatmul, critical)).orElse(null);
         quantizeQ8_0 = linker.downcallHandle(library.findOrThrow("lectern_quantize_q8_0" + suffix),
@@ -579,6 +583,52 @@ public final class NativeKernels {
                     MemorySegment.ofArray(sums).asSlice((long) stateOffset * Float.BYTES));
         } catch (Throwable e) {
             throw new IllegalStateException("native attention failed", e);
+        }
+    }
+
+    /** Positions per tile of {@link #attendRows}: the kernels' ROW_TILE. */
+    private static final int ROW_TILE = 64;
+
+    /** Floats of scratch {@link #attendRows} needs for up to {@code rows} rows. */
+    static int attendRowsScratch(int headDim, int rows, int group) {
+        return 2 * headDim * ROW_TILE + ROW_TILE + rows * group * (headDim + 2);
+    }
+
+    /**
+     * Prefill attention: query rows {@code [firstRow, endRow)} (row r at position {@code positions[r]}, heads
+     * query heads of {@code headDim} values from {@code queries[r * heads * headDim]}) attend, for the
+     * {@code group} query heads of key/value head {@code kvHead}, to the cached positions up to their own;
+     * writes their heads' results into {@code output}, laid out as the queries. {@code keyBlocks[b]} and
+     * {@code valueBlocks[b]} are the addresses of storage block b.
+     */
+    void attendRows(KvDataType type, long[] keyBlocks, long[] valueBlocks, int blockSize, int heads, int group,
+                    int headDim, int kvHead, float[] queries, int[] positions, int firstRow, int endRow, float scale,
+                    float[] output, float[] scratch) {
+        int visible = 0;
+        for (int r = firstRow; r < endRow; r++) {
+            visible = Math.max(visible, positions[r] + 1);
+        }
+        if (!attends(type, heads, headDim) || group < 1 || heads % group != 0 || kvHead < 0 || kvHead >= heads / group
+                || firstRow < 0 || endRow <= firstRow || endRow > positions.length
+                || Math.ceilDiv(visible, blockSize) > Math.min(keyBlocks.length, valueBlocks.length)
+                || (long) endRow * heads * headDim > Math.min(queries.length, output.length)
+                || scratch.length < attendRowsScratch(headDim, endRow - firstRow, group)) {
+            throw new IllegalArgumentException("native prefill attention: " + heads + " heads of " + headDim
+                    + " values, " + group + " per key/value head, rows " + firstRow + ".." + endRow + " seeing "
+                    + visible + " positions in " + keyBlocks.length + " blocks of " + blockSize + " (" + type + ")");
+        }
+        for (int r = firstRow; r < endRow; r++) {
+            if (positions[r] < 0) {
+                throw new IllegalArgumentException("negative position " + positions[r] + " in row " + r);
+            }
+        }
+        try {
+            attendRows.invokeExact(MemorySegment.ofArray(keyBlocks), MemorySegment.ofArray(valueBlocks),
+                    (long) blockSize, type == KvDataType.Q8_0 ? 1 : 0, (long) heads, (long) group, (long) headDim,
+                    (long) kvHead, MemorySegment.ofArray(queries), MemorySegment.ofArray(positions), (long) firstRow,
+                    (long) endRow, scale, MemorySegment.ofArray(output), MemorySegment.ofArray(scratch));
+        } catch (Throwable e) {
+            throw new IllegalStateException("native prefill attention failed", e);
         }
     }
 }

@@ -332,7 +332,7 @@ class NativeKernelsTest {
     }
 
     /**
-     * Decoding attention over an F16 or Q8_0 cache (rows up to 4 run natively), against the reference (which
+     * Attention over an F16 or Q8_0 cache (decoding: up to 4 rows; prefill: more), against the reference (which
      * reads the same stored values): relative to max |value|, the bound of the Vector API kernel
      * (CpuBackendParityTest), since the error sources are the same (float sums, a polynomial exp within
      * 2e-7). Shapes cover 1 to 8 query heads per key/value head, head sizes 16 (F16 only) to 128, and
@@ -355,8 +355,11 @@ class NativeKernelsTest {
                 // 1100 positions: the context is split into shares whose softmax states are merged.
                 for (int length : new int[] {1, 7, 64, 300, 1100}) {
                     try (AttentionCheck check = new AttentionCheck(inputs, width, 1200, type, blockSize, length)) {
-                        for (int rows : new int[] {1, 3}) {
-                            if (rows > length) {
+                        // Up to 4 rows: the decode kernel; more: the prefill kernel (tiles of 64 positions, row
+                        // blocks of 16 to 64 per task).
+                        for (int rows : new int[] {1, 3, 5, 70}) {
+                            // 70 rows over 1100 positions takes the scalar reference seconds: up to 300 suffices.
+                            if (rows > length || (rows > 5 && length > 300)) {
                                 continue;
                             }
                             String what = String.format("%s %s attention %d/%d heads x %d, blocks of %d", isa.id(),
