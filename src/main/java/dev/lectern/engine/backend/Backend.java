@@ -65,6 +65,13 @@ public interface Backend {
     }
 
     /**
+     * Runs every kernel on small inputs until it is compiled, so the first request is not slow; called by
+     * the engine thread before it serves. Backends with nothing to warm do nothing.
+     */
+    default void warmUp() {
+    }
+
+    /**
      * Binds the backend to the one thread that may call it from now on (the engine's scheduler thread):
      * backends with shared scratch state fail loudly on a call from any other thread rather than corrupt
      * a running forward pass. A backend without such state ignores it.

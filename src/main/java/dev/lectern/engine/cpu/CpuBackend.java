@@ -390,6 +390,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
      * first prompt after start-up spent seconds in uncompiled kernels (measured: ~5 s of a 12 s 457-token
      * prefill on a loaded 2-core machine). Costs well under a second once compiled; call it at model load.
      */
+    @Override
     public void warmUp() {
         checkThread();
         int columns = 256;

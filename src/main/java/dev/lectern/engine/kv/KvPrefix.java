@@ -45,6 +45,17 @@ public final class KvPrefix implements AutoCloseable {
         return prompt.length >= tokens.length && Arrays.equals(tokens, 0, tokens.length, prompt, 0, tokens.length);
     }
 
+    /** The first {@code positions} of this prefix as a prefix of its own (its blocks gain a reference each). */
+    public KvPrefix first(int positions) {
+        if (positions < 0 || positions > tokens.length) {
+            throw new IllegalArgumentException("cannot take " + positions + " positions of a " + tokens.length
+                    + "-position prefix");
+        }
+        int[] held = Arrays.copyOf(blocks, pool.layout().blocksFor(positions));
+        pool.retainAll(held);
+        return new KvPrefix(pool, held, Arrays.copyOf(tokens, positions));
+    }
+
     int[] blocks() {
         return blocks.clone();
     }
