@@ -14,6 +14,8 @@ import org.springframework.util.StringUtils;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
+import dev.lectern.engine.kv.KvDataType;
+
 /**
  * Every {@code lectern.*} setting. Defaults live in {@code application.yml}; each one can be overridden
  * by its environment variable (the README's configuration table lists them).
@@ -38,16 +40,34 @@ public record LecternProperties(
         }
     }
 
-    /** CPU threads for the engine's kernels; 0 means one per available core. */
-    public record Engine(@Min(0) @Max(1024) int threads) {
+    /**
+     * The engine: CPU threads for its kernels (0: one per available core); how keys and values are stored
+     * ({@code kvType}: F16, or Q8_0 at half the memory); and how the scheduler shares it: {@code maxRunning}
+     * sequences in each batch, {@code maxQueued} more waiting (further requests are refused as busy),
+     * {@code prefillChunk} prompt tokens encoded per step while nobody streams and
+     * {@code prefillChunkWhileDecoding} while someone does (it bounds the pause between their tokens), and
+     * {@code kvWaitTimeout}, how long a request may wait for KV memory before it fails as "memory full".
+     */
+    public record Engine(
+            @Min(0) @Max(1024) int threads,
+            @NotNull KvDataType kvType,
+            @Min(1) @Max(256) int maxRunning,
+            @Min(0) @Max(100_000) int maxQueued,
+            @Min(1) @Max(8192) int prefillChunk,
+            @Min(1) @Max(8192) int prefillChunkWhileDecoding,
+            @NotNull Duration kvWaitTimeout) {
 
         public int effectiveThreads() {
             return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         }
     }
 
-    /** How much RAM the encoded document prefixes (KV cache blocks) may hold before older ones go to disk. */
-    public record Cache(@NotNull DataSize kvBudget) {
+    /**
+     * {@code ramBytes}: the memory the KV block pool may take (every running conversation's and every
+     * encoded document's keys and values). Empty: what this machine has left after the model file, the
+     * JVM's heap and a reserve for the OS (see {@code KvBudget}).
+     */
+    public record Cache(DataSize ramBytes) {
     }
 
     /**

@@ -1,0 +1,11 @@
+package dev.lectern.inference;
+
+import reactor.core.publisher.Flux;
+
+/**
+ * A submitted request: its id, how many requests were ahead of it, and its events, which end with
+ * {@code Done} or {@code Failed}. Cancelling the subscription cancels the request (a closed browser tab
+ * or connection); the events can be subscribed to once.
+ */
+public record GenerationStream(long requestId, int queuePosition, Flux<GenerationEvent> events) {
+}
