@@ -32,6 +32,11 @@ public record LecternProperties(
         @NotNull @Valid Database db,
         @NotNull @Valid Security security) {
 
+    public LecternProperties {
+        // Every cache setting may be empty (automatic), and then Spring binds no Cache at all.
+        cache = cache == null ? new Cache(null) : cache;
+    }
+
     /** The Qwen3 GGUF file to serve and the context window to run it with. */
     public record Model(Path path, @Min(512) @Max(1_048_576) int contextLength) {
 

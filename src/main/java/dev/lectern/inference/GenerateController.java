@@ -60,7 +60,9 @@ class GenerateController {
             Flux<ServerSentEvent<Object>> events = Flux.concat(
                     Flux.just(event("accepted", Map.of("requestId", stream.requestId(),
                             "queuePosition", stream.queuePosition()))),
-                    stream.events().map(GenerateController::event));
+                    stream.events().map(GenerateController::event))
+                    // Also when the client leaves before the first event, when the events are not yet subscribed.
+                    .doOnCancel(stream::cancel);
             return ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM)
                     .header(HttpHeaders.CACHE_CONTROL, "no-cache").body(events);
         }).subscribeOn(Schedulers.boundedElastic());

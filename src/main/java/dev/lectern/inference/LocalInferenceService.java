@@ -50,6 +50,8 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
     private volatile String problem;
     private volatile Engine engine;
     private volatile boolean running;
+    /** Counts starts and stops, so a load finishing after a stop knows it is stale. Guarded by this. */
+    private long epoch;
 
     /** Everything a loaded model holds, closed together. */
     private record Engine(Qwen3Model model, CpuBackend backend, KvBlockPool pool, Scheduler scheduler, KvBudget budget,
@@ -64,18 +66,26 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
         }
     }
 
+    /**
+     * Loads the model in the background. Called at start-up, and again after {@link #stop} when a context
+     * is restarted (the test framework pauses idle contexts): each start is an epoch, and a load that ends
+     * after its epoch is over closes what it loaded.
+     */
     @Override
-    public void start() {
+    public synchronized void start() {
         running = true;
+        long mine = ++epoch;
         if (!properties.model().isConfigured()) {
+            state = EngineState.NOT_CONFIGURED;
             log.warn("No model configured: set LECTERN_MODEL_PATH to a Qwen3 GGUF file to answer questions");
             return;
         }
         state = EngineState.LOADING;
-        Thread.ofPlatform().name("lectern-model-loader").daemon().start(this::load);
+        problem = null;
+        Thread.ofPlatform().name("lectern-model-loader").daemon().start(() -> load(mine));
     }
 
-    private void load() {
+    private void load(long mine) {
         Path path = properties.model().path().toAbsolutePath();
         long started = System.nanoTime();
         Qwen3Model model = null;
@@ -106,8 +116,8 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
             Engine ready = new Engine(model, backend, pool, scheduler, budget,
                     StopCondition.chatStopTokenIds(model.tokenizer().vocabulary()), seconds, shape(model));
             synchronized (this) {
-                if (!running) {
-                    log.info("The model finished loading after shutdown began; closing it");
+                if (!running || epoch != mine) {
+                    log.info("The model finished loading after the engine was stopped; closing it");
                     close(ready);
                     return;
                 }
@@ -120,9 +130,14 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
                     config.blockCount(), backend.name(), context, settings.kvType(), KvBudget.human(budget.bytes()),
                     budget.bytes() / (double) layout.bytesPerPosition(), budget.explanation()));
         } catch (Throwable failure) {
-            problem = describeLoadFailure(path, failure);
-            state = EngineState.FAILED;
-            log.error("The model could not be loaded: {}", problem, failure);
+            String why = describeLoadFailure(path, failure);
+            synchronized (this) {
+                if (epoch == mine) {
+                    problem = why;
+                    state = EngineState.FAILED;
+                }
+            }
+            log.error("The model could not be loaded: {}", why, failure);
             if (pool != null) {
                 pool.close();
             }
@@ -214,8 +229,9 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
         StreamingListener listener = new StreamingListener(cancellation);
         RequestHandle handle = loaded.scheduler().submit(new GenerationRequest(request.promptTokens(),
                 request.parameters(), loaded.stopTokens(), request.priority(), null, false, listener, cancellation));
-        return new GenerationStream(handle.id(), handle.queuePosition(),
-                listener.sink().asFlux().doOnCancel(() -> cancellation.cancel("the client went away")));
+        Runnable cancel = () -> cancellation.cancel("the client went away");
+        return new GenerationStream(handle.id(), handle.queuePosition(), listener.sink().asFlux().doOnCancel(cancel),
+                cancel);
     }
 
     private Engine loaded() {
@@ -233,13 +249,15 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
     @Override
     public synchronized void stop() {
         running = false;
+        epoch++;
         EngineState was = state;
         state = EngineState.STOPPED;
         Engine loaded = engine;
+        engine = null;
         if (loaded != null) {
             close(loaded);
         } else if (was == EngineState.LOADING) {
-            log.info("Shutting down while the model loads; it is closed when loading ends");
+            log.info("Stopping while the model loads; it is closed when loading ends");
         }
     }
 

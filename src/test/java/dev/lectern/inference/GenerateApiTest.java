@@ -194,8 +194,12 @@ class GenerateApiTest {
 
     @Test
     void refusalsAreJsonWithAStatusAndACode() {
-        client.post().uri("/api/generate").contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("prompt", "hi"))
+        client.post().uri("/api/generate").headers(h -> h.setBasicAuth(ADMIN, "wrong"))
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("prompt", "hi"))
                 .exchange().expectStatus().isUnauthorized();
+        // Without credentials the request could only ride a browser session, and it carries no CSRF token.
+        client.post().uri("/api/generate").contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("prompt", "hi"))
+                .exchange().expectStatus().isForbidden();
         post(Map.of("prompt", "")).expectStatus().isBadRequest().expectBody()
                 .jsonPath("$.error").isEqualTo("BAD_REQUEST").jsonPath("$.message").isEqualTo("Send a non-empty \"prompt\".");
         post(Map.of("prompt", "hi", "temperature", -1)).expectStatus().isBadRequest().expectBody()
