@@ -58,7 +58,7 @@ class GenerateController {
             log.debug("Request {} accepted: {} prompt tokens, {} ahead in the queue", stream.requestId(), prompt.length,
                     stream.queuePosition());
             Flux<ServerSentEvent<Object>> events = Flux.concat(
-                    Flux.just(event("accepted", Map.of("requestId", stream.requestId(),
+                    Flux.just(event("accepted", fields("requestId", stream.requestId(),
                             "queuePosition", stream.queuePosition()))),
                     stream.events().map(GenerateController::event))
                     // Also when the client leaves before the first event, when the events are not yet subscribed.
@@ -98,15 +98,24 @@ class GenerateController {
 
     private static ServerSentEvent<Object> event(GenerationEvent event) {
         return switch (event) {
-            case GenerationEvent.Started started -> event("started", Map.of("cachedTokens", started.cachedTokens()));
-            case GenerationEvent.Progress progress -> event("progress", Map.of("done", progress.done(),
+            case GenerationEvent.Started started -> event("started", fields("cachedTokens", started.cachedTokens()));
+            case GenerationEvent.Progress progress -> event("progress", fields("done", progress.done(),
                     "total", progress.total(), "etaSeconds", Math.round(progress.etaSeconds() * 10) / 10.0));
-            case GenerationEvent.Token token -> event("token", Map.of("text", token.text(), "tokenId", token.tokenId()));
-            case GenerationEvent.Done done -> event("done", Map.of("finishReason", done.finishReason(),
+            case GenerationEvent.Token token -> event("token", fields("text", token.text(), "tokenId", token.tokenId()));
+            case GenerationEvent.Done done -> event("done", fields("finishReason", done.finishReason(),
                     "stats", stats(done.stats())));
-            case GenerationEvent.Failed failed -> event("error", Map.of("code", failed.code(),
+            case GenerationEvent.Failed failed -> event("error", fields("code", failed.code(),
                     "message", failed.message()));
         };
+    }
+
+    /** A JSON object whose fields keep the order given (Map.of's order changes from run to run). */
+    private static Map<String, Object> fields(Object... namesAndValues) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            fields.put((String) namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return fields;
     }
 
     /** The chat protocol's statistics, plus the prefill rate and the time queued. */
