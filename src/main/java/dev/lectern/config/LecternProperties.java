@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -49,8 +51,9 @@ public record LecternProperties(
      * The engine: CPU threads for its kernels (0: one per available core); how keys and values are stored
      * ({@code kvType}: F16, or Q8_0 at half the memory); and how the scheduler shares it: {@code maxRunning}
      * sequences in each batch, {@code maxQueued} more waiting (further requests are refused as busy),
-     * {@code prefillChunk} prompt tokens encoded per step while nobody streams and
-     * {@code prefillChunkWhileDecoding} while someone does (it bounds the pause between their tokens), and
+     * {@code prefillChunk} prompt tokens encoded per step while nobody streams and at most
+     * {@code prefillChunkWhileDecoding} while someone does, sized so that such a step takes no more than
+     * {@code decodeGapFactor} times a decode-only step (the pause readers feel between tokens), and
      * {@code kvWaitTimeout}, how long a request may wait for KV memory before it fails as "memory full".
      */
     public record Engine(
@@ -60,6 +63,7 @@ public record LecternProperties(
             @Min(0) @Max(100_000) int maxQueued,
             @Min(1) @Max(8192) int prefillChunk,
             @Min(1) @Max(8192) int prefillChunkWhileDecoding,
+            @DecimalMin("1.0") @DecimalMax("100.0") double decodeGapFactor,
             @NotNull Duration kvWaitTimeout) {
 
         public int effectiveThreads() {

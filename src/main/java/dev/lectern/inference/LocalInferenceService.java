@@ -109,7 +109,8 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
                         properties.model().contextLength(), config.contextLength(), context);
             }
             SchedulerSettings schedule = new SchedulerSettings(context, settings.maxRunning(), settings.maxQueued(),
-                    settings.prefillChunk(), settings.prefillChunkWhileDecoding(), settings.kvWaitTimeout());
+                    settings.prefillChunk(), settings.prefillChunkWhileDecoding(), settings.decodeGapFactor(),
+                    settings.kvWaitTimeout());
             Scheduler scheduler = new Scheduler(model, backend, pool, schedule);
             scheduler.ready().join();
             double seconds = (System.nanoTime() - started) / 1e9;

@@ -40,7 +40,8 @@ class LecternPropertiesBindingTest {
         assertThat(properties.engine().maxRunning()).isEqualTo(16);
         assertThat(properties.engine().maxQueued()).isEqualTo(256);
         assertThat(properties.engine().prefillChunk()).isEqualTo(256);
-        assertThat(properties.engine().prefillChunkWhileDecoding()).isEqualTo(32);
+        assertThat(properties.engine().prefillChunkWhileDecoding()).isEqualTo(64);
+        assertThat(properties.engine().decodeGapFactor()).isEqualTo(2.5);
         assertThat(properties.engine().kvWaitTimeout()).isEqualTo(java.time.Duration.ofSeconds(60));
         assertThat(properties.documents().maxUpload()).isEqualTo(DataSize.ofMegabytes(200));
         assertThat(properties.documents().extractionTimeout()).isEqualTo(java.time.Duration.ofSeconds(120));
@@ -63,6 +64,7 @@ class LecternPropertiesBindingTest {
         env.put("LECTERN_ENGINE_MAX_QUEUED", "20");
         env.put("LECTERN_ENGINE_PREFILL_CHUNK", "512");
         env.put("LECTERN_ENGINE_PREFILL_CHUNK_WHILE_DECODING", "16");
+        env.put("LECTERN_ENGINE_DECODE_GAP_FACTOR", "4");
         env.put("LECTERN_ENGINE_KV_WAIT_TIMEOUT", "5s");
         env.put("LECTERN_DOCUMENTS_MAX_UPLOAD", "50MB");
         env.put("LECTERN_DOCUMENTS_EXTRACTION_TIMEOUT", "30s");
@@ -84,6 +86,7 @@ class LecternPropertiesBindingTest {
         assertThat(properties.engine().maxQueued()).isEqualTo(20);
         assertThat(properties.engine().prefillChunk()).isEqualTo(512);
         assertThat(properties.engine().prefillChunkWhileDecoding()).isEqualTo(16);
+        assertThat(properties.engine().decodeGapFactor()).isEqualTo(4.0);
         assertThat(properties.engine().kvWaitTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
         assertThat(properties.documents().maxUpload()).isEqualTo(DataSize.ofMegabytes(50));
         assertThat(properties.documents().extractionTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));

@@ -35,9 +35,10 @@ import dev.lectern.engine.sampling.StopCondition;
 
 /**
  * The engine's one thread and its loop: continuous batching with chunked prefill over a shared KV pool.
- * Each step runs, in one forward pass, the decoding row of every running sequence plus a bounded chunk of
- * pending prompt (so a long document never stops others from streaming), then samples, streams and ends
- * sequences. Requests wait in a bounded queue for one of {@code maxRunning} places; a sequence that cannot
+ * Each step runs, in one forward pass, the decoding row of every running sequence plus a chunk of pending
+ * prompt (so a long document never stops others from streaming; while others decode, the
+ * {@link PrefillPacer} sizes the chunk so their token gap stays within a factor of a decode-only step),
+ * then samples, streams and ends sequences. Requests wait in a bounded queue for one of {@code maxRunning} places; a sequence that cannot
  * get KV blocks waits (and, if every sequence is stuck, the newest gives its blocks back and starts again
  * later), and fails with a "KV memory full" error past {@code kvWaitTimeout}. Cancellation takes effect at
  * the next step and gives the sequence's blocks back, during prefill too.
@@ -72,6 +73,7 @@ public final class Scheduler implements AutoCloseable {
     private final List<ActiveRequest> running = new ArrayList<>();
     private Qwen3Forward forward;
     private SamplingWorkspace workspace;
+    private final PrefillPacer pacer;
 
     // Statistics, written by the engine thread.
     private volatile long steps;
@@ -79,6 +81,7 @@ public final class Scheduler implements AutoCloseable {
     private volatile long cachedPromptTokens;
     private volatile long generatedTokens;
     private volatile double prefillRate;
+    private volatile double chunkWithDecoders;
 
     /**
      * Starts the engine thread, which prepares the weights and warms the kernels before it serves
@@ -89,6 +92,7 @@ public final class Scheduler implements AutoCloseable {
         this.backend = backend;
         this.pool = pool;
         this.settings = settings;
+        this.pacer = new PrefillPacer(settings.prefillChunkWithDecoders(), settings.decodeGapFactor());
         this.thread = Thread.ofPlatform().name("lectern-engine").daemon().unstarted(this::run);
         thread.start();
     }
@@ -165,7 +169,7 @@ public final class Scheduler implements AutoCloseable {
     /** A consistent-enough snapshot for status pages; safe from any thread. */
     public SchedulerStats stats() {
         return new SchedulerStats(runningCount, queued.get(), steps, promptTokens, cachedPromptTokens, generatedTokens,
-                prefillRate, pool.stats());
+                prefillRate, chunkWithDecoders, pool.stats());
     }
 
     private void wake() {
@@ -324,7 +328,7 @@ public final class Scheduler implements AutoCloseable {
                 }
             }
         }
-        int budget = decoding > 0 ? settings.prefillChunkWithDecoders() : settings.prefillChunk();
+        int budget = decoding > 0 ? pacer.budget() : settings.prefillChunk();
         List<ActiveRequest> prefilling = new ArrayList<>();
         for (ActiveRequest active : running) {
             if (!active.isDecoding()) {
@@ -424,6 +428,14 @@ public final class Scheduler implements AutoCloseable {
         long finished = System.nanoTime();
         steps++;
         int prefillRows = plan.prefillRows();
+        if (plan.rows() > prefillRows) {
+            if (prefillRows == 0) {
+                pacer.decodeOnlyStep(finished - started);
+            } else {
+                pacer.mixedStep(prefillRows, finished - started);
+            }
+            chunkWithDecoders = pacer.chunk();
+        }
         if (prefillRows > 0) {
             double rate = prefillRows * 1e9 / Math.max(1, finished - started);
             prefillRate = prefillRate == 0 ? rate : prefillRate + RATE_SMOOTHING * (rate - prefillRate);
