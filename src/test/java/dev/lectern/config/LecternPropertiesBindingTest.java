@@ -41,7 +41,7 @@ class LecternPropertiesBindingTest {
         assertThat(properties.engine().maxQueued()).isEqualTo(256);
         assertThat(properties.engine().prefillChunk()).isEqualTo(256);
         assertThat(properties.engine().prefillChunkWhileDecoding()).isEqualTo(64);
-        assertThat(properties.engine().decodeGapFactor()).isEqualTo(2.5);
+        assertThat(properties.engine().decodeGapFactor()).isEqualTo(2.0);
         assertThat(properties.engine().kvWaitTimeout()).isEqualTo(java.time.Duration.ofSeconds(60));
         assertThat(properties.documents().maxUpload()).isEqualTo(DataSize.ofMegabytes(200));
         assertThat(properties.documents().extractionTimeout()).isEqualTo(java.time.Duration.ofSeconds(120));

@@ -25,7 +25,7 @@ public record SchedulerSettings(int contextLength, int maxRunning, int maxQueued
     public static final int DEFAULT_MAX_QUEUED = 256;
     public static final int DEFAULT_PREFILL_CHUNK = 256;
     public static final int DEFAULT_PREFILL_CHUNK_WITH_DECODERS = 64;
-    public static final double DEFAULT_DECODE_GAP_FACTOR = 2.5;
+    public static final double DEFAULT_DECODE_GAP_FACTOR = 2.0;
     public static final Duration DEFAULT_KV_WAIT_TIMEOUT = Duration.ofSeconds(60);
 
     public SchedulerSettings {
