@@ -70,20 +70,22 @@ class BatchedForwardTest {
      * On the CPU backend a batch of 32 rows takes other kernels than a row alone (float panels or tiles
      * instead of the decode kernels, which round activations to int8 where they run natively), so the
      * logits differ by rounding. Measured on an AMD EPYC (Zen 5), max |Δ| relative to the row's largest
-     * |logit|: F16 weights 1.7e-6 (Vector API, 256 bits), 4e-6 (512 bits), 0 with the native kernels;
-     * Q8_0 weights 3e-7 (256), 5.5e-6 (512), and 8e-3 with the native kernels (int8 activations when
-     * decoding alone, floats in the batch). Bounds are 4-6× those. Letting every decoding sequence read
-     * the first one's keys (a mutation tried once) moved the logits by 0.40.
+     * |logit|: F16 weights 1.7e-6 to 2.1e-5 on the Vector API at 256 and 512 bits (the spread between runs
+     * is the F16 KV cache: a key that differs in its last float bit now and then rounds to the neighbouring
+     * half, a 5e-4 step, and whether the JIT has compiled a reduction yet changes those bits) and 0 with the
+     * native kernels; Q8_0 weights 3e-7 to 5.5e-6 on the Vector API and 8e-3 natively (int8 activations when
+     * decoding alone, floats in the batch). Letting every decoding sequence read the first one's keys (a
+     * mutation tried once) moved the logits by 0.40.
      */
     @Test
     void onTheCpuBackendABatchedStepMatchesEachSequenceAloneWithinRounding() {
         for (CpuBackend backend : List.of(new CpuBackend(2, FloatVector.SPECIES_256), new CpuBackend(2,
                 FloatVector.SPECIES_PREFERRED), new CpuBackend(2))) {
             try (backend) {
-                assertThat(compare(f16, backend).maxRelative).as("%s, F16 weights", backend.name()).isLessThan(2e-5);
+                assertThat(compare(f16, backend).maxRelative).as("%s, F16 weights", backend.name()).isLessThan(2e-4);
                 boolean roundsActivations = backend.name().endsWith("+native");
                 assertThat(compare(q8, backend).maxRelative).as("%s, Q8_0 weights", backend.name())
-                        .isLessThan(roundsActivations ? 5e-2 : 3e-5);
+                        .isLessThan(roundsActivations ? 5e-2 : 2e-4);
             }
         }
     }
