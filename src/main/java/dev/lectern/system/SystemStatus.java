@@ -1,8 +1,10 @@
 package dev.lectern.system;
 
+import dev.lectern.inference.EngineStatus;
+
 /**
- * What an operator checks first: which build, which JVM and vector width, which model, which database,
- * and how much room is left. Shown on the home page and by {@code GET /api/status}.
+ * What an operator checks first: which build, which JVM and vector width, which model and whether the
+ * engine serves it (with its backend, KV budget and load), which database, and how much room is left. Shown on the home page and by {@code GET /api/status}.
  */
 public record SystemStatus(
         String version,
@@ -11,7 +13,7 @@ public record SystemStatus(
         int engineThreads,
         String vectorSupport,
         ModelStatus model,
-        long kvCacheBudgetBytes,
+        EngineStatus engine,
         long maxUploadBytes,
         DatabaseStatus database,
         String dataDirectory,

@@ -37,7 +37,8 @@ class ModelTokenCounterTest {
 
     private static LecternProperties properties(Path model) {
         return new LecternProperties(Path.of("data"), new LecternProperties.Model(model, 4096),
-                new LecternProperties.Engine(0), new LecternProperties.Cache(DataSize.ofGigabytes(1)),
+                new LecternProperties.Engine(0, dev.lectern.engine.kv.KvDataType.F16, 16, 256, 256, 64, 2.5,
+                        Duration.ofSeconds(60)), new LecternProperties.Cache(DataSize.ofGigabytes(1)),
                 new LecternProperties.Documents(DataSize.ofMegabytes(1), Duration.ofSeconds(5), 100_000, 1,
                         LecternProperties.Documents.Isolation.IN_PROCESS, DataSize.ofMegabytes(256), false),
                 new LecternProperties.Chat("Answer.", 2048), new LecternProperties.Database(null, null, null),

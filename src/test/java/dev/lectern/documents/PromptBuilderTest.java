@@ -59,7 +59,8 @@ class PromptBuilderTest {
 
     static LecternProperties properties(String systemPrompt, int reserved, int context) {
         return new LecternProperties(Path.of("data"), new LecternProperties.Model(null, context),
-                new LecternProperties.Engine(0), new LecternProperties.Cache(DataSize.ofGigabytes(1)),
+                new LecternProperties.Engine(0, dev.lectern.engine.kv.KvDataType.F16, 16, 256, 256, 64, 2.5,
+                        Duration.ofSeconds(60)), new LecternProperties.Cache(DataSize.ofGigabytes(1)),
                 new LecternProperties.Documents(DataSize.ofMegabytes(1), Duration.ofSeconds(5), 100_000, 1,
                         LecternProperties.Documents.Isolation.IN_PROCESS, DataSize.ofMegabytes(256), false),
                 new LecternProperties.Chat(systemPrompt, reserved), new LecternProperties.Database(null, null, null),
