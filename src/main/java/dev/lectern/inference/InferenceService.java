@@ -1,8 +1,10 @@
 package dev.lectern.inference;
 
+import java.time.Duration;
 import java.util.List;
 
 import dev.lectern.engine.chat.ChatMessage;
+import dev.lectern.engine.chat.ChatTokens;
 
 /**
  * The one door to the engine for chat, the OpenAI-compatible API and document encoding: prompts go in as
@@ -21,6 +23,20 @@ public interface InferenceService {
      * @throws EngineUnavailableException when no model is loaded
      */
     int[] encodeChat(List<ChatMessage> messages, boolean thinking);
+
+    /**
+     * An empty conversation in the model's chat template, built by appending turns as token ids: the way to
+     * build prompts whose earlier turns the prefix cache reuses.
+     *
+     * @throws EngineUnavailableException when no model is loaded
+     */
+    ChatTokens chatTokens();
+
+    /**
+     * Waits up to {@code timeout} for a loading model to be ready or to fail; returns the status then (at
+     * once when it is not loading).
+     */
+    EngineStatus awaitReady(Duration timeout);
 
     /**
      * Plain text as token ids, special-token parsing off.

@@ -3,12 +3,14 @@ package dev.lectern.inference;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
@@ -18,6 +20,7 @@ import org.springframework.stereotype.Service;
 
 import dev.lectern.config.LecternProperties;
 import dev.lectern.engine.chat.ChatMessage;
+import dev.lectern.engine.chat.ChatTokens;
 import dev.lectern.engine.cpu.CpuBackend;
 import dev.lectern.engine.generation.Cancellation;
 import dev.lectern.engine.generation.GenerationRequest;
@@ -58,7 +61,7 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
                           Set<Integer> stopTokens, double loadSeconds, EngineStatus.ModelShape shape) {
     }
 
-    LocalInferenceService(LecternProperties properties) {
+    public LocalInferenceService(LecternProperties properties) {
         this.properties = properties;
         if (!properties.model().isConfigured()) {
             problem = "No model is configured. Set LECTERN_MODEL_PATH (lectern.model.path) to a Qwen3 GGUF file, e.g."
@@ -125,6 +128,7 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
                 engine = ready;
                 state = EngineState.READY;
                 problem = null;
+                notifyAll();
             }
             log.info(String.format(Locale.ROOT, "Model ready in %.1f s: %s, %d layers; backend %s; context %d tokens;"
                             + " KV cache %s in %s (%.0f positions at full budget; %s)", seconds, path.getFileName(),
@@ -136,6 +140,7 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
                 if (epoch == mine) {
                     problem = why;
                     state = EngineState.FAILED;
+                    notifyAll();
                 }
             }
             log.error("The model could not be loaded: {}", why, failure);
@@ -219,6 +224,32 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
     }
 
     @Override
+    public ChatTokens chatTokens() {
+        Qwen3Model model = loaded().model();
+        return new ChatTokens(model.chatTemplate(), model.tokenizer());
+    }
+
+    @Override
+    public EngineStatus awaitReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (this) {
+            while (state == EngineState.LOADING) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        return status();
+    }
+
+    @Override
     public int[] encodeText(String text) {
         return loaded().model().tokenizer().encode(text, false);
     }
@@ -253,6 +284,7 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
         epoch++;
         EngineState was = state;
         state = EngineState.STOPPED;
+        notifyAll();
         Engine loaded = engine;
         engine = null;
         if (loaded != null) {

@@ -104,17 +104,19 @@ public final class ChatTemplate {
     private void writeForGeneration(List<ChatMessage> messages, boolean enableThinking, PromptSink out) {
         write(messages, out);
         out.marker(IM_START);
-        out.text("assistant\n");
-        switch (thinkingMode) {
-            case HYBRID -> {
-                if (!enableThinking) {
-                    out.text(EMPTY_THINK_BLOCK);
-                }
-            }
-            case ALWAYS -> out.text(THINK_OPEN + "\n");
-            case NEVER -> {
-            }
-        }
+        out.text(generationPromptText(enableThinking));
+    }
+
+    /**
+     * What follows {@code <|im_start|>} when the assistant is to answer: the role, and per thinking mode an
+     * empty think block (hybrid models, thinking off) or an open one (the 2507 Thinking models).
+     */
+    public String generationPromptText(boolean enableThinking) {
+        return "assistant\n" + switch (thinkingMode) {
+            case HYBRID -> enableThinking ? "" : EMPTY_THINK_BLOCK;
+            case ALWAYS -> THINK_OPEN + "\n";
+            case NEVER -> "";
+        };
     }
 
     private void write(List<ChatMessage> messages, PromptSink out) {
