@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
@@ -65,39 +62,6 @@ class NativeKernelsTest {
     @AfterAll
     static void close() {
         BACKENDS.values().forEach(CpuBackend::close);
-    }
-
-    /**
-     * Where the build had a C compiler, every instruction set the CPU has must load: otherwise a broken native
-     * build would pass every test on the Vector API fallback unnoticed. And the configured choice is the best.
-     */
-    @Test
-    void loadsEveryInstructionSetTheCpuHas() throws IOException {
-        boolean x86Linux = System.getProperty("os.name").toLowerCase().contains("linux")
-                && System.getProperty("os.arch").equals("amd64");
-        assumeThat(x86Linux).isTrue();
-        boolean built = NativeKernels.class.getResource("/native/linux-x86_64/liblectern_cpu.so") != null;
-        assumeThat(built).as("native kernels built").isTrue();
-        String flags = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("flags"))
-                .findFirst().orElse("") + " ";
-        boolean avx2 = flags.contains(" avx2 ") && flags.contains(" fma ") && flags.contains(" f16c ");
-        boolean avxvnni = avx2 && flags.contains(" avx_vnni ");
-        boolean avx512 = avx2 && flags.contains(" avx512f ") && flags.contains(" avx512bw ") && flags.contains(" avx512vl ")
-                && flags.contains(" avx512dq ") && flags.contains(" avx512_vnni ") && flags.contains(" avx512vbmi ");
-        assertThat(NativeKernels.load(CpuIsa.AVX2).loaded()).as(NativeKernels.load(CpuIsa.AVX2).description()).isEqualTo(avx2);
-        assertThat(NativeKernels.load(CpuIsa.AVXVNNI).loaded()).as(NativeKernels.load(CpuIsa.AVXVNNI).description())
-                .isEqualTo(avxvnni);
-        assertThat(NativeKernels.load(CpuIsa.AVX512).loaded()).as(NativeKernels.load(CpuIsa.AVX512).description())
-                .isEqualTo(avx512);
-        assertThat(NativeKernels.load(CpuIsa.VECTOR).loaded()).isFalse();
-        List<CpuIsa> supported = NativeKernels.supportedIsas();
-        if (!supported.isEmpty() && System.getProperty("lectern.cpu.isa") == null
-                && System.getProperty("lectern.cpu.native") == null) {
-            assertThat(NativeKernels.load().isa()).isEqualTo(supported.getFirst());
-            try (CpuBackend configured = new CpuBackend(1)) {
-                assertThat(configured.name()).endsWith("+" + supported.getFirst().id());
-            }
-        }
     }
 
     @Test
