@@ -345,8 +345,8 @@ static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group
     }
     for (int64_t b = 0; b < blocks; b++) {
         const uint8_t *block = group + b * Q6_K_PACKED(R);
-        const int8_t *scales = (const int8_t *) (block + 2 * R);
-        const uint8_t *ql = block + 18 * R, *qh = block + 146 * R;
+        const int8_t *scales = (const int8_t *) (block + Q6_K_SCALES(R));
+        const uint8_t *quants = block;
         // The codes are q + 32: take 32 * sum over sub-blocks of scale * (sum of its activations) back off, the
         // scale pairs of each group meeting the activations' sum pairs in one vpmaddwd.
         __m256i dot[TOKEN_TILE];
@@ -366,11 +366,11 @@ static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group
             // Chunks 0..3 of group s are 16-column sub-block 2s, chunks 4..7 sub-block 2s + 1. A partial sum
             // takes two chunks: 6-bit codes times bytes stay below 2^15 for two vpmaddubsw pairs.
             for (int half = 0; half < 2; half++) {
-                const __m256i h = _mm256_loadu_si256((const __m256i *) (qh + (2 * s + half) * 4 * R));
+                const __m256i h = _mm256_loadu_si256((const __m256i *) (quants + Q6_K_GROUP(s, R) + 16 * R + half * 4 * R));
                 __m256i first[2], second[2];
                 for (int i = 0; i < 2; i++) {
-                    const __m256i v = _mm256_loadu_si256((const __m256i *) (ql + (4 * s + 2 * half + i) * 4 * R));
-                    // The top bits of ql vector 4s + 2 half + i sit at bits 0-3 of its qh byte (i = 0) or 4-7.
+                    const __m256i v = _mm256_loadu_si256((const __m256i *) (quants + Q6_K_GROUP(s, R) + (2 * half + i) * 4 * R));
+                    // The top bits of ql vector 2 half + i sit at bits 0-3 of its qh byte (i = 0) or 4-7.
                     const __m256i top_first = i == 0 ? _mm256_slli_epi16(h, 4) : h;
                     const __m256i top_second = i == 0 ? _mm256_slli_epi16(h, 2) : _mm256_srli_epi16(h, 2);
                     first[i] = _mm256_or_si256(_mm256_and_si256(v, low4), _mm256_and_si256(top_first, bits45));
@@ -388,7 +388,7 @@ static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group
                 }
             }
         }
-        const __m256 block_d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) block));
+        const __m256 block_d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (block + Q6_K_D(R))));
         for (int t = 0; t < tile; t++) {
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[t]), _mm256_mul_ps(block_d, _mm256_set1_ps(d[t * blocks + b])),
                                      acc[t]);
@@ -409,13 +409,13 @@ static inline __attribute__((always_inline)) void q8_0_tile(const uint8_t *group
         acc[t] = _mm256_setzero_ps();
     }
     for (int64_t b = 0; b < blocks; b++) {
-        const uint8_t *block = group + b * Q8_0_PACKED(R);
+        const uint8_t *quants = group + Q8_0_QS(b, R);
         __m256i dot[TOKEN_TILE];
         for (int t = 0; t < tile; t++) {
             dot[t] = _mm256_setzero_si256();
         }
         for (int j = 0; j < 8; j++) {
-            const __m256i w = _mm256_loadu_si256((const __m256i *) (block + 2 * R + j * 4 * R));
+            const __m256i w = _mm256_loadu_si256((const __m256i *) (quants + j * 4 * R));
             const __m256i magnitude = _mm256_sign_epi8(w, w);
             for (int t = 0; t < tile; t++) {
                 const __m256i x = _mm256_sign_epi8(broadcast4(q + t * columns + b * Q8_0_GROUP + 4 * j), w);
@@ -427,7 +427,7 @@ static inline __attribute__((always_inline)) void q8_0_tile(const uint8_t *group
 #endif
             }
         }
-        const __m256 block_d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) block));
+        const __m256 block_d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (group + Q8_0_D(b, R))));
         for (int t = 0; t < tile; t++) {
             acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[t]),
                                      _mm256_mul_ps(block_d, _mm256_set1_ps(d[t * blocks + b])), acc[t]);

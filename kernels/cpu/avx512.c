@@ -214,6 +214,37 @@ static inline __attribute__((always_inline)) void q4_0_tile(const uint8_t *group
     }
 }
 
+// Q8_0: signed weights times signed activations. AVX-512 has no vpsignb to move the weights' signs onto the
+// activations (what avx2.c does), so the weights are flipped to unsigned w + 128 in one vpxord and
+// 128 * (sum of the block's activations) comes back off: sums holds it per 32 values, as for Q4_0.
+static inline __attribute__((always_inline)) void q8_0_tile(const uint8_t *group, int64_t blocks, const int8_t *q,
+                                                            const float *d, const int16_t *sums, int64_t columns,
+                                                            const int tile, __m512 *acc) {
+    const __m512i flip = _mm512_set1_epi8((char) 0x80);
+    for (int t = 0; t < tile; t++) {
+        acc[t] = _mm512_setzero_ps();
+    }
+    for (int64_t b = 0; b < blocks; b++) {
+        const uint8_t *quants = group + Q8_0_QS(b, R);
+        __m512i dot[TOKEN_TILE];
+        for (int t = 0; t < tile; t++) {
+            dot[t] = _mm512_set1_epi32(-128 * sums[t * (columns / Q8_0_GROUP) + b]);
+        }
+        for (int j = 0; j < 8; j++) {
+            const __m512i w = _mm512_xor_si512(_mm512_loadu_si512(quants + j * 4 * R), flip);
+            for (int t = 0; t < tile; t++) {
+                dot[t] = _mm512_dpbusd_epi32(dot[t], w,
+                                             _mm512_set1_epi32(load_i32(q + t * columns + b * Q8_0_GROUP + 4 * j)));
+            }
+        }
+        const __m512 block_d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (group + Q8_0_D(b, R))));
+        for (int t = 0; t < tile; t++) {
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[t]), _mm512_mul_ps(block_d, _mm512_set1_ps(d[t * blocks + b])),
+                                     acc[t]);
+        }
+    }
+}
+
 static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group, int64_t blocks, const int8_t *q,
                                                             const float *d, const int16_t *sums, int64_t columns,
                                                             const int tile, __m512 *acc) {
@@ -224,8 +255,7 @@ static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group
     }
     for (int64_t b = 0; b < blocks; b++) {
         const uint8_t *block = group + b * Q6_K_PACKED(R);
-        const int8_t *scales = (const int8_t *) (block + 2 * R);
-        const uint8_t *ql = block + 18 * R, *qh = block + 146 * R;
+        const int8_t *scales = (const int8_t *) (block + Q6_K_SCALES(R));
         // The codes are q + 32: take 32 * sum over sub-blocks of scale * (sum of its activations) back off, the
         // scale pairs of each group meeting the activations' sum pairs in one vpmaddwd.
         __m512i dot[TOKEN_TILE];
@@ -242,9 +272,9 @@ static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group
             // Chunks 0..3 of group s (16-column sub-block 2s) and chunks 4..7 (sub-block 2s + 1), as 6-bit codes.
             __m512i first[4], second[4];
             for (int j = 0; j < 4; j++) {
-                const __m512i v = _mm512_loadu_si512(ql + (4 * s + j) * 4 * R);
-                const __m512i h = _mm512_loadu_si512(qh + (2 * s + j / 2) * 4 * R);
-                // The top bits of ql vector 4s + j sit at bits 0-3 of its qh byte (j even) or bits 4-7 (j odd).
+                const __m512i v = _mm512_loadu_si512(block + Q6_K_GROUP(s, R) + j * 4 * R);
+                const __m512i h = _mm512_loadu_si512(block + Q6_K_GROUP(s, R) + 16 * R + (j / 2) * 4 * R);
+                // The top bits of ql vector j sit at bits 0-3 of its qh byte (j even) or bits 4-7 (j odd).
                 const __m512i top_first = j % 2 == 0 ? _mm512_slli_epi16(h, 4) : h;
                 const __m512i top_second = j % 2 == 0 ? _mm512_slli_epi16(h, 2) : _mm512_srli_epi16(h, 2);
                 // (v & 0x0f) | top in one vpternlogd (0xea: a & b | c), top already masked to bits 4-5.
@@ -266,7 +296,7 @@ static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group
                                                                    _mm512_mullo_epi32(p1, scale_second)));
             }
         }
-        const __m512 block_d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) block));
+        const __m512 block_d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (block + Q6_K_D(R))));
         for (int t = 0; t < tile; t++) {
             acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[t]), _mm512_mul_ps(block_d, _mm512_set1_ps(d[t * blocks + b])),
                                      acc[t]);
@@ -316,6 +346,7 @@ static inline __attribute__((always_inline)) void q6_k_tile(const uint8_t *group
 PACKED_MATMUL(lectern_q4_k_packed_avx512, q4_k_tile, QK, 16, Q4_K_PACKED(R))
 PACKED_MATMUL(lectern_q5_k_packed_avx512, q5_k_tile, QK, 16, Q5_K_PACKED(R))
 PACKED_MATMUL(lectern_q6_k_packed_avx512, q6_k_tile, QK, 16, Q6_K_PACKED(R))
+PACKED_MATMUL(lectern_q8_0_packed_avx512, q8_0_tile, Q8_0_GROUP, Q8_0_GROUP, Q8_0_PACKED(R))
 PACKED_MATMUL(lectern_q4_0_packed_avx512, q4_0_tile, Q8_0_GROUP, Q8_0_GROUP, Q4_0_PACKED(R))
 
 // Rounds `count` floats (a multiple of 32) to Q8_0 blocks as ggml's AVX quantize_row_q8_0 does (see

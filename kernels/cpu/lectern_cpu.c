@@ -98,7 +98,8 @@ void lectern_q6_k_pack(const uint8_t *weights, int64_t columns, int64_t rows, in
         for (int64_t b = 0; b < blocks; b++) {
             uint8_t *out = packed + (g * blocks + b) * Q6_K_PACKED(R);
             clear_missing_rows(out, Q6_K_PACKED(R), g, R, rows);
-            uint8_t *d = out, *scales = out + 2 * R, *ql = out + 18 * R, *qh = out + 146 * R;
+            uint8_t *d = out + Q6_K_D(R), *scales = out + Q6_K_SCALES(R);
+            memset(out + 210 * R, 0, (size_t) (2 * R));
             for (int64_t r = 0; r < R && g * R + r < rows; r++) {
                 const uint8_t *block = weights + ((g * R + r) * blocks + b) * Q6_K_BYTES;
                 memcpy(d + 2 * r, block + 208, 2);
@@ -116,15 +117,16 @@ void lectern_q6_k_pack(const uint8_t *weights, int64_t columns, int64_t rows, in
                         uint32_t a, c, ha, hc;
                         memcpy(&a, low + 4 * j, 4);
                         memcpy(&c, low + 16 + 4 * j, 4);
-                        store_u32(ql + (4 * s + j) * 4 * R + 4 * r, nibbles(a, c, k / 2));
+                        store_u32(out + Q6_K_GROUP(s, R) + j * 4 * R + 4 * r, nibbles(a, c, k / 2));
                         memcpy(&ha, high + 4 * j, 4);
                         memcpy(&hc, high + 16 + 4 * j, 4);
                         // Top bits of the two chunks of ql vector 4s + j, as bits 0-1 and 2-3 of each byte.
                         tops[j] = ((ha >> (2 * k)) & 0x03030303u) | (((hc >> (2 * k)) & 0x03030303u) << 2);
                     }
                     // qh vector 2s + j / 2: vector 4s + j's tops in bits 0-3 (even j) or 4-7 (odd j).
-                    store_u32(qh + (2 * s) * 4 * R + 4 * r, tops[0] | (tops[1] << 4));
-                    store_u32(qh + (2 * s + 1) * 4 * R + 4 * r, tops[2] | (tops[3] << 4));
+                    // qh vector u of group s: vector 2u's tops in bits 0-3, vector 2u + 1's in bits 4-7.
+                    store_u32(out + Q6_K_GROUP(s, R) + 16 * R + 4 * r, tops[0] | (tops[1] << 4));
+                    store_u32(out + Q6_K_GROUP(s, R) + 20 * R + 4 * r, tops[2] | (tops[3] << 4));
                 }
             }
         }
@@ -137,13 +139,15 @@ void lectern_q8_0_pack(const uint8_t *weights, int64_t columns, int64_t rows, in
     const int64_t blocks = columns / Q8_0_GROUP;
     for (int64_t g = group_begin; g < group_end; g++) {
         for (int64_t b = 0; b < blocks; b++) {
-            uint8_t *out = packed + (g * blocks + b) * Q8_0_PACKED(R);
-            clear_missing_rows(out, Q8_0_PACKED(R), g, R, rows);
+            uint8_t *out = packed + g * blocks * Q8_0_PACKED(R);
+            if (b % 2 == 0) {
+                clear_missing_rows(out + Q8_0_D(b, R), 2 * Q8_0_PACKED(R), g, R, rows);
+            }
             for (int64_t r = 0; r < R && g * R + r < rows; r++) {
                 const uint8_t *block = weights + ((g * R + r) * blocks + b) * Q8_0_BYTES;
-                memcpy(out + 2 * r, block, 2);
+                memcpy(out + Q8_0_D(b, R) + 2 * r, block, 2);
                 for (int j = 0; j < 8; j++) {
-                    memcpy(out + 2 * R + j * 4 * R + 4 * r, block + 2 + 4 * j, 4);
+                    memcpy(out + Q8_0_QS(b, R) + j * 4 * R + 4 * r, block + 2 + 4 * j, 4);
                 }
             }
         }

@@ -48,18 +48,24 @@
 //   nibbles; group s is sub-block s, whose scale is scales[s][r] and min mins[s / 2][r][s % 2] (6 bits
 //   each: the min pairs meet the activations' sums of two sub-blocks in one vpmaddwd).
 //   value = d * scale * q - dmin * min.
-// Q6_K, 210 R bytes per block (as ggml):
-//   d[R] f16 | scales[8][R][2] s8 | ql[32][4R] | qh[16][4R]
+// Q6_K, 212 R bytes per block (ggml: 210 R):
+//   [for each group s = 0..7: ql[4][4R] | qh[2][4R]] | d[R] f16 | scales[8][R][2] s8 | 2R zero bytes
+//   The quants come first, in the order the kernels read them, and the block is padded to a multiple of 64
+//   bytes (R = 16; 32 for R = 8), so every vector load is aligned: with the 210 R bytes of ggml's block, half
+//   the loads straddled two cache lines, and the kernel streamed at 13 GB/s a thread where Q4_K's aligned
+//   loads ran at 22 (a matrix larger than the caches, AMD Zen 5).
 //   scales[s][r] holds row r's scales of 16-column sub-blocks 2s and 2s + 1 (pairs meet the activations'
 //   sums of those two sub-blocks in one vpmaddwd, for the -32 offset of the codes).
-//   ql vector 4s + j: low 4 bits of chunk j of group s (low nibbles) and of chunk j + 4 (high nibbles);
-//   qh vector u covers ql vectors 2u and 2u + 1: bits 0-1 and 2-3 are the top 2 bits of ql vector 2u's
-//   low and high nibbles, bits 4-5 and 6-7 those of ql vector 2u + 1. Chunks 0..3 of group s make
+//   ql vector j of group s: low 4 bits of chunk j of group s (low nibbles) and of chunk j + 4 (high
+//   nibbles); qh vector u of group s covers its ql vectors 2u and 2u + 1: bits 0-1 and 2-3 are the top 2 bits
+//   of ql vector 2u's low and high nibbles, bits 4-5 and 6-7 those of ql vector 2u + 1. Chunks 0..3 of group s make
 //   16-column sub-block 2s, chunks 4..7 sub-block 2s + 1. value = d * scale * (q - 32), q = 0..63.
 // Q5_K, 180 R bytes per block (ggml: 176 R): Q4_K's layout, then qh[8][4R]
 //   qh vector s: bit j of byte 4r + i is the fifth bit of chunk j's value i (column 32s + 4j + i) of row r.
-// Q8_0, 34 R bytes per block of 32 columns (as ggml):
-//   d[R] f16 | qs[8][4R] s8 (chunk j = columns 4j .. 4j + 3)
+// Q8_0, 68 R bytes per pair of blocks of 32 columns (ggml: 2 x 34 R; columns a multiple of 64):
+//   d[2][R] f16 | qs[2][8][4R] s8 (block k of the pair's chunk j = its columns 4j .. 4j + 3)
+//   Pairs, so that every vector of quants is aligned (64 bytes for R = 16, 32 for R = 8): one block's 34 R
+//   bytes left half the loads straddling two cache lines, as Q6_K's did.
 // Q4_0, 18 R bytes per block of 32 columns (as ggml):
 //   d[R] f16 | qs[4][4R]: vector j holds chunk j in its low nibbles, chunk j + 4 in its high ones (ggml's own
 //   byte order: a row's 4 bytes are a straight copy). value = d * (q - 8).
@@ -67,8 +73,15 @@
 // Rows past the matrix's last (rows % R) are packed as zeros; kernels compute them and never store them.
 #define Q4_K_PACKED(R) (148 * (R))
 #define Q5_K_PACKED(R) (180 * (R))
-#define Q6_K_PACKED(R) (210 * (R))
+#define Q6_K_PACKED(R) (212 * (R))
+// Where group s's ql vectors start (its qh vectors follow at + 16 R), and the scale factors.
+#define Q6_K_GROUP(s, R) ((s) * 24 * (R))
+#define Q6_K_D(R) (192 * (R))
+#define Q6_K_SCALES(R) (194 * (R))
 #define Q8_0_PACKED(R) (34 * (R))
+// Where block b of a group keeps its scales and its quants.
+#define Q8_0_D(b, R) (((b) / 2) * 68 * (R) + ((b) % 2) * 2 * (R))
+#define Q8_0_QS(b, R) (((b) / 2) * 68 * (R) + 4 * (R) + ((b) % 2) * 32 * (R))
 #define Q4_0_PACKED(R) (18 * (R))
 
 // Unaligned little-endian loads of small integers (the compiler turns them into plain moves).

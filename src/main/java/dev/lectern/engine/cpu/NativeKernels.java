@@ -337,7 +337,8 @@ public final class NativeKernels {
         return switch (type) {
             case Q4_K, Q5_K, Q6_K -> columns % BLOCK == 0;
             case Q4_0 -> columns % Q8_0Rounding.BLOCK == 0;
-            case Q8_0 -> q8_0Packed != null && columns % Q8_0Rounding.BLOCK == 0;
+            // Q8_0 blocks are packed in pairs (aligned vector loads): an even number of them.
+            case Q8_0 -> q8_0Packed != null && columns % (2 * Q8_0Rounding.BLOCK) == 0;
             default -> false;
         };
     }
@@ -467,7 +468,7 @@ public final class NativeKernels {
     /**
      * {@code output[t * outputStride + r] = Σ_c weight[r][c] · x[t][c]} for the rows of groups
      * {@code [firstGroup, endGroup)} and {@code tokens} tokens, whose inputs {@link #quantize} (K-quants: sums
-     * per 16) or {@link #quantizeQ8_0} (Q8_0 and Q4_0: sums per 32; Q8_0 ignores them) rounded.
+     * per 16) or {@link #quantizeQ8_0} (Q8_0 and Q4_0: sums per 32) rounded.
      */
     void multiply(InterleavedWeights weight, int firstGroup, int endGroup, byte[] quants, float[] scales, short[] sums,
                   int tokens, float[] output, int outputStride) {
@@ -486,16 +487,15 @@ public final class NativeKernels {
         int lastRow = Math.min(weight.rows(), endGroup * weight.rowsPerGroup());
         if (kernel == null || weight.rowsPerGroup() != rowsPerGroup || firstGroup < 0 || endGroup < firstGroup
                 || endGroup > weight.groups() || values > quants.length || values / group > scales.length
-                || (weight.type() != GgmlType.Q8_0 && (sums == null || values / sumGroup > sums.length))
+                || sums == null || values / sumGroup > sums.length
                 || (tokens > 0 && (long) (tokens - 1) * outputStride + lastRow > output.length)) {
             throw new IllegalArgumentException("native " + weight.type() + " matmul on " + isa.id() + ": groups "
                     + firstGroup + ".." + endGroup + " of " + weight.groups() + " (" + weight.rowsPerGroup()
                     + " rows each), " + tokens + " tokens of " + weight.columns() + " do not fit the arrays given");
         }
-        MemorySegment sumSegment = sums != null ? MemorySegment.ofArray(sums) : MemorySegment.NULL;
         try {
             kernel.invokeExact(weight.data(), (long) weight.columns(), (long) weight.rows(), (long) firstGroup,
-                    (long) endGroup, MemorySegment.ofArray(quants), MemorySegment.ofArray(scales), sumSegment, (long) tokens,
+                    (long) endGroup, MemorySegment.ofArray(quants), MemorySegment.ofArray(scales), MemorySegment.ofArray(sums), (long) tokens,
                     MemorySegment.ofArray(output), (long) outputStride);
         } catch (Throwable e) {
             throw new IllegalStateException("native " + weight.type() + " matmul failed", e);
