@@ -1,8 +1,8 @@
 package dev.lectern.system;
 
 /**
- * What an operator checks first: which build, which JVM and vector width, which model, which database,
- * and how much room is left. Shown on the home page and by {@code GET /api/status}.
+ * What an operator checks first: which build, which JVM and vector width, which CPU kernels run (native or
+ * Vector API, and why), which model, which database, and how much room is left. Shown on the home page and by {@code GET /api/status}.
  */
 public record SystemStatus(
         String version,
@@ -10,6 +10,7 @@ public record SystemStatus(
         int cpuCores,
         int engineThreads,
         String vectorSupport,
+        String cpuKernels,
         ModelStatus model,
         long kvCacheBudgetBytes,
         long maxUploadBytes,

@@ -11,7 +11,10 @@ import org.springframework.stereotype.Service;
 
 import dev.lectern.cli.LecternVersion;
 import dev.lectern.config.LecternProperties;
+import dev.lectern.engine.cpu.CpuBackend;
+import dev.lectern.engine.cpu.NativeKernels;
 import dev.lectern.engine.cpu.VectorCapabilities;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Gathers {@link SystemStatus}. Detecting the vector capabilities at construction makes a JVM started
@@ -25,13 +28,16 @@ public class SystemStatusService {
     private final LecternProperties properties;
     private final JdbcClient jdbc;
     private final VectorCapabilities vectors;
+    private final String cpuKernels;
 
     SystemStatusService(LecternProperties properties, JdbcClient jdbc) {
         this.properties = properties;
         this.jdbc = jdbc;
         this.vectors = VectorCapabilities.detect();
-        log.info("Engine: {} CPU cores, {} threads, {}", Runtime.getRuntime().availableProcessors(),
-                properties.engine().effectiveThreads(), vectors.describe());
+        // After detect(): it names the missing JVM flag before anything touches a vector class.
+        this.cpuKernels = CpuBackend.describeKernels(NativeKernels.load(), FloatVector.SPECIES_PREFERRED);
+        log.info("Engine: {} CPU cores, {} threads, {}; {}", Runtime.getRuntime().availableProcessors(),
+                properties.engine().effectiveThreads(), vectors.describe(), cpuKernels);
         LecternProperties.Model model = properties.model();
         if (!model.isConfigured()) {
             log.warn("No model configured: set LECTERN_MODEL_PATH to a Qwen3 GGUF file to answer questions");
@@ -52,6 +58,7 @@ public class SystemStatusService {
                 Runtime.getRuntime().availableProcessors(),
                 properties.engine().effectiveThreads(),
                 vectors.describe(),
+                cpuKernels,
                 new SystemStatus.ModelStatus(modelPath != null ? modelPath.toString() : null,
                         modelPath != null, modelFound, modelFound ? sizeOf(modelPath) : 0,
                         model.contextLength()),

@@ -70,6 +70,7 @@ class PagesAndSecurityTest extends LecternIntegrationTest {
                 .contains("PostgreSQL 17")
                 .contains("(embedded)")
                 .contains("No model is configured")
+                .contains("CPU kernels")
                 .contains("Sign out");
     }
 

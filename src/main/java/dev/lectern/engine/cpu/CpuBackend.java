@@ -126,6 +126,23 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return nativeDescription;
     }
 
+    /** Which kernels this backend runs, and why (the CLI's first line, the status page). */
+    public String kernelsDescription() {
+        return describeKernels(new NativeKernels.Availability(nativeKernels, nativeDescription), species);
+    }
+
+    /**
+     * Which kernels a backend with these native kernels and vectors runs, in one sentence: the native ones
+     * and what they cover where they loaded, else the Vector API's width and why the native ones do not run.
+     */
+    public static String describeKernels(NativeKernels.Availability nativeKernels, VectorSpecies<Float> species) {
+        String vectors = "Vector API " + species.vectorBitSize() + "-bit";
+        return nativeKernels.loaded()
+                ? "native " + nativeKernels.kernels().instructionSets() + " kernels for Q4_K and Q6_K products, Q8_0"
+                        + " decoding and F16 attention; " + vectors + " kernels for the rest"
+                : vectors + " kernels: " + nativeKernels.description();
+    }
+
     public int threads() {
         return pool.threads();
     }
@@ -176,8 +193,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         PanelWeights panels = packed.get(weight);
         if (panels != null) {
             switch (panels) {
-                case PackedInt8 int8 when rows <= NATIVE_Q8_0_MAX_ROWS && nativeKernels != null
-                        && nativeKernels.multipliesQ8_0Panels(int8) -> multiplyQ8_0Natively(int8, input, rows, output);
+                case PackedInt8 int8 when decodesQ8_0Natively(int8, rows) -> multiplyQ8_0Natively(int8, input, rows, output);
                 case PackedInt8 int8 -> multiplyPanels(packedInt8, int8, input, rows, null, output);
                 case PackedQ4_K q4 -> multiplyPanels(packedQ4_K, q4, input, rows, subBlockSums(input, rows, columns),
                         output);
@@ -236,6 +252,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     private boolean runsNatively(WeightTensor weight) {
         return nativeKernels != null && NativeKernels.handles(weight.type(), weight.columns());
+    }
+
+    private boolean decodesQ8_0Natively(PackedInt8 weight, int rows) {
+        return rows <= NATIVE_Q8_0_MAX_ROWS && nativeKernels != null && nativeKernels.multipliesQ8_0Panels(weight);
     }
 
     /**
