@@ -1,8 +1,8 @@
 package dev.lectern.system;
 
 /**
- * What an operator checks first: which build, which JVM and vector width, which CPU kernels run (native or
- * Vector API, and why), which model, which database, and how much room is left. Shown on the home page and by {@code GET /api/status}.
+ * What an operator checks first: which build, which JVM and vector width, which CPU kernels (the native
+ * instruction set in use, or why none), which model, which database, and how much room is left. Shown on the home page and by {@code GET /api/status}.
  */
 public record SystemStatus(
         String version,

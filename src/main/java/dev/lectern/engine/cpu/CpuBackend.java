@@ -136,11 +136,10 @@ public final class CpuBackend implements Backend, AutoCloseable {
      * and what they cover where they loaded, else the Vector API's width and why the native ones do not run.
      */
     public static String describeKernels(NativeKernels.Availability nativeKernels, VectorSpecies<Float> species) {
-        String vectors = "Vector API " + species.vectorBitSize() + "-bit";
+        String vectors = "Vector API " + species.vectorBitSize() + "-bit kernels";
         return nativeKernels.loaded()
-                ? "native " + nativeKernels.kernels().instructionSets() + " kernels for Q4_K and Q6_K products, Q8_0"
-                        + " decoding and F16 attention; " + vectors + " kernels for the rest"
-                : vectors + " kernels: " + nativeKernels.description();
+                ? nativeKernels.description() + "; " + vectors + " for the rest"
+                : vectors + ": " + nativeKernels.description();
     }
 
     public int threads() {

@@ -151,16 +151,12 @@ public final class NativeKernels {
                 return new Availability(null, "this CPU lacks AVX-512 (BW, VL, DQ), which the native kernels need");
             }
             NativeKernels kernels = new NativeKernels(library);
-            return new Availability(kernels, "native CPU kernels, " + kernels.instructionSets() + ", from " + file);
+            return new Availability(kernels, "native CPU kernels (AVX-512" + (kernels.q4_KMatmulTiles != null
+                    ? ", VNNI" : ", no VNNI: prefill row by row") + (kernels.q8_0Panels != null ? ", VBMI" : "")
+                    + ") from " + file);
         } catch (Throwable e) {
             return new Availability(null, "native kernels could not be loaded: " + e);
         }
-    }
-
-    /** The instruction sets the loaded kernels use, e.g. "AVX-512 (VNNI, VBMI)". */
-    String instructionSets() {
-        return "AVX-512 (" + (q4_KMatmulTiles != null ? "VNNI" : "no VNNI: prefill row by row")
-                + (q8_0Panels != null ? ", VBMI" : "") + ")";
     }
 
     /** Calls one of the library's {@code int f(void)} functions (version and CPU feature probes). */

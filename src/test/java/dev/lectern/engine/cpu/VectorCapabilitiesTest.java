@@ -32,7 +32,7 @@ class VectorCapabilitiesTest {
                 .isEqualTo("Vector API 256-bit kernels: this CPU lacks AVX-512 (BW, VL, DQ), which the native kernels need");
         NativeKernels.Availability here = NativeKernels.load();
         try (CpuBackend cpu = new CpuBackend(1)) {
-            assertThat(cpu.kernelsDescription()).startsWith(here.loaded() ? "native AVX-512" : "Vector API");
+            assertThat(cpu.kernelsDescription()).startsWith(here.loaded() ? "native" : "Vector API");
         }
     }
 }
