@@ -23,7 +23,12 @@ public record TestModelSpec(ShapePreset shape, WeightFormat format, long seed, f
     /** {@link #forParity}'s spreads; see there for why. */
     public static final float PARITY_OUTPUT_STD = 1f;
     public static final float PARITY_EMBEDDING_STD = 1f;
-    public static final float PARITY_RESIDUAL_STD = 0.002f;
+    /**
+     * How large each layer's feed-forward output is in a parity model, per value, against the embedding's
+     * std of 1: large enough that a 1% error in it moves the logits far above rounding noise, small enough
+     * that a flipped 8-bit rounding does not cascade through the layers (DESIGN.md, Test models).
+     */
+    static final double PARITY_FEED_FORWARD_SHARE = 0.0028;
 
     public TestModelSpec {
         if (!(weightStd > 0) || !(outputStd > 0) || !(embeddingStd > 0) || !(residualStd > 0)) {
@@ -44,14 +49,28 @@ public record TestModelSpec(ShapePreset shape, WeightFormat format, long seed, f
     /**
      * A model whose logits two correct engines agree on even when one rounds its activations to 8 bits and the
      * other does not, for parity tests (DESIGN.md, Test models): token embedding std 1 and the two matrices that
-     * write into the residual stream (attn_output, ffn_down) std 0.002, so every layer adds a small correction
+     * write into the residual stream (attn_output, ffn_down) a spread that makes each feed-forward output ~0.3%
+     * of that ({@link #parityResidualStd}: 0.002 for small, 0.02 for tiny), so every layer adds a small correction
      * and a flipped rounding dies out instead of growing through the layers; the output head std 1 (clear
      * winners) and in F32 (llama.cpp rounds a quantized head's inputs, and one flipped rounding there moves
      * every logit by ~0.07). The other matrices keep the format's type and std 0.02.
      */
     public static TestModelSpec forParity(ShapePreset shape, WeightFormat format, long seed) {
         return new TestModelSpec(shape, format, seed, DEFAULT_STD, PARITY_OUTPUT_STD, PARITY_EMBEDDING_STD,
-                PARITY_RESIDUAL_STD, GgmlType.F32);
+                parityResidualStd(shape), GgmlType.F32);
+    }
+
+    /**
+     * The residual writers' spread that makes a feed-forward output {@link #PARITY_FEED_FORWARD_SHARE} per value:
+     * gate and up give values of std {@code s = 0.02·√hidden}, SwiGLU of such small values is about
+     * {@code gate·up/2} (std {@code s²/2}), and ffn_down sums {@code ffn} of them. One significant digit:
+     * 0.02 for tiny, 0.002 for small.
+     */
+    static float parityResidualStd(ShapePreset shape) {
+        double gateStd = DEFAULT_STD * Math.sqrt(shape.hidden());
+        double std = PARITY_FEED_FORWARD_SHARE / (Math.sqrt(shape.feedForward()) * gateStd * gateStd / 2);
+        double unit = Math.pow(10, Math.floor(Math.log10(std)));
+        return (float) (Math.round(std / unit) * unit);
     }
 
     public TestModelSpec withOutputStd(float std) {
