@@ -258,6 +258,20 @@ public final class CpuBackend implements Backend, AutoCloseable {
     }
 
     /**
+     * How {@link #matmul} rounds the activations of a product of {@code weight} with {@code rows} rows: the native
+     * int8 kernels round them as llama.cpp does (Q8_K blocks for Q4_K and Q6_K, Q8_0 blocks when decoding
+     * Q8_0), the Vector API kernels multiply them as they are. Call after {@link #prepare}, as the forward
+     * pass does.
+     */
+    public ActivationRounding inputRounding(WeightTensor weight, int rows) {
+        if (runsNatively(weight)) {
+            return ActivationRounding.Q8_K;
+        }
+        return packed.get(weight) instanceof PackedInt8 int8 && decodesQ8_0Natively(int8, rows)
+                ? ActivationRounding.Q8_0 : ActivationRounding.NONE;
+    }
+
+    /**
      * Rounds the inputs to int8 (in parallel, by input row), then multiplies the weights in place, a share
      * of output rows per chunk.
      */
