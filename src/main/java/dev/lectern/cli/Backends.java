@@ -26,7 +26,6 @@ final class Backends {
                 CpuBackend cpu = threads != null ? new CpuBackend(threads) : new CpuBackend();
                 // On stderr: commands such as bench print JSON on stdout.
                 System.err.println("lectern: " + cpu.kernelsDescription());
-                cpu.warmUp();
                 yield new Handle(cpu, cpu);
             }
             case "reference" -> new Handle(new ReferenceBackend(), null);

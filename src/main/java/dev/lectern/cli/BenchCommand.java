@@ -47,6 +47,16 @@ final class BenchCommand implements Callable<Integer> {
             description = "prompt tokens in the KV cache before each decode test (default: ${DEFAULT-VALUE})")
     private List<Integer> depths;
 
+    @Option(names = "--concurrent", split = ",", defaultValue = "1", paramLabel = "N",
+            description = "sequences decoding together in each decode test; tok_s is their aggregate rate"
+                    + " (default: ${DEFAULT-VALUE})")
+    private List<Integer> concurrent;
+
+    @Option(names = "--interference", defaultValue = "0", paramLabel = "N",
+            description = "also measure the gap between one stream's tokens while another request encodes an"
+                    + " N-token prompt, against its gap alone; 0 for none (default: ${DEFAULT-VALUE})")
+    private int interference;
+
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: one per core)")
     private Integer threads;
 
@@ -75,18 +85,23 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--reps must be at least 1, got " + reps);
         }
         List<BenchTest> tests = tests();
-        int needed = tests.stream().mapToInt(BenchTest::positions).max().orElseThrow();
+        if (interference < 0) {
+            throw new IllegalArgumentException("--interference must not be negative, got " + interference);
+        }
+        int needed = Math.max(interference > 0 ? interference + 2 : 0,
+                tests.stream().mapToInt(BenchTest::positions).max().orElseThrow());
         if (context != null && context < needed) {
             throw new IllegalArgumentException("--context " + context + " is too small: the largest test needs "
                     + needed + " positions");
         }
-        int longestPrompt = tests.stream().mapToInt(t -> t.kind() == BenchTest.Kind.PREFILL ? t.tokens() : t.depth())
-                .max().orElseThrow();
+        int longestPrompt = Math.max(interference, tests.stream()
+                .mapToInt(t -> t.kind() == BenchTest.Kind.PREFILL ? t.tokens() : t.depth()).max().orElseThrow());
+        int maxConcurrent = tests.stream().mapToInt(BenchTest::concurrent).max().orElseThrow();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         long loadStart = System.nanoTime();
         try (Qwen3Model qwen = Qwen3Model.load(model); Backends.Handle backend = Backends.create(backendName, threads);
              EngineBench bench = new EngineBench(qwen, backend.backend(), context != null ? context : needed,
-                     longestPrompt, seed)) {
+                     longestPrompt, maxConcurrent, seed)) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             int threadCount = backend.backend() instanceof CpuBackend cpu ? cpu.threads() : 1;
             long modelBytes = Files.size(model);
@@ -98,7 +113,7 @@ final class BenchCommand implements Callable<Integer> {
             common.put("model_mb", round(modelBytes / MEGABYTE, 1));
             common.put("kv_mb", round(bench.kvCacheBytes() / MEGABYTE, 1));
             System.err.printf(Locale.ROOT, "loaded %s (%.0f MB) in %.2f s; backend %s, %d threads; KV cache %.0f MB"
-                            + " (F16, %d positions)%n", model.getFileName(), modelBytes / MEGABYTE, loadSeconds,
+                            + " (F16, %d positions per sequence)%n", model.getFileName(), modelBytes / MEGABYTE, loadSeconds,
                     backend.backend().name(), threadCount, bench.kvCacheBytes() / MEGABYTE,
                     context != null ? context : needed);
             List<BenchMeasurement> results = new ArrayList<>();
@@ -109,8 +124,18 @@ final class BenchCommand implements Callable<Integer> {
                     out.println(jsonLine(result, common));
                 }
             }
+            GapMeasurement gaps = interference > 0 ? bench.measureGaps(interference) : null;
+            if (gaps != null && json) {
+                out.println(gapJsonLine(gaps, common));
+            }
             if (!json) {
                 printTable(out, results, loadSeconds);
+                if (gaps != null) {
+                    out.printf(Locale.ROOT, "token gap of one stream: %.1f ms alone; while %d prompt tokens are encoded:"
+                                    + " p50 %.1f ms, p95 %.1f ms (%.1fx alone)%n", gaps.soloMedianMillis(),
+                            gaps.prefill(), gaps.sharedPercentileMillis(50), gaps.sharedPercentileMillis(95),
+                            gaps.sharedPercentileMillis(95) / gaps.soloMedianMillis());
+                }
             }
             printMemoryBudget(modelBytes, bench.kvCacheBytes());
         }
@@ -131,10 +156,16 @@ final class BenchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--depth must not be negative, got " + depth);
             }
             for (int n : decode) {
-                if (n > 0) {
-                    tests.add(BenchTest.decode(n, depth));
-                } else if (n < 0) {
+                if (n < 0) {
                     throw new IllegalArgumentException("--decode counts must not be negative, got " + n);
+                }
+                for (int sequences : concurrent) {
+                    if (sequences < 1) {
+                        throw new IllegalArgumentException("--concurrent must be at least 1, got " + sequences);
+                    }
+                    if (n > 0) {
+                        tests.add(BenchTest.decode(n, depth, sequences));
+                    }
                 }
             }
         }
@@ -149,8 +180,12 @@ final class BenchCommand implements Callable<Integer> {
         line.put("test", result.test().name());
         if (result.test().kind() == BenchTest.Kind.DECODE) {
             line.put("depth", result.test().depth());
+            line.put("concurrent", result.test().concurrent());
         }
         line.put("tok_s", round(result.medianTokensPerSecond(), 2));
+        if (result.test().kind() == BenchTest.Kind.DECODE) {
+            line.put("per_seq_tok_s", round(result.medianPerSequenceTokensPerSecond(), 2));
+        }
         line.put("reps", result.reps());
         line.put("min", round(result.minTokensPerSecond(), 2));
         line.put("max", round(result.maxTokensPerSecond(), 2));
@@ -159,12 +194,27 @@ final class BenchCommand implements Callable<Integer> {
         return JsonMapper.builder().build().writeValueAsString(line);
     }
 
+    private static String gapJsonLine(GapMeasurement gaps, Map<String, Object> common) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("test", "tg_gap");
+        line.put("prefill", gaps.prefill());
+        line.put("solo_gap_ms", round(gaps.soloMedianMillis(), 2));
+        line.put("p50_gap_ms", round(gaps.sharedPercentileMillis(50), 2));
+        line.put("p95_gap_ms", round(gaps.sharedPercentileMillis(95), 2));
+        line.put("p95_over_solo", round(gaps.sharedPercentileMillis(95) / gaps.soloMedianMillis(), 2));
+        line.put("gaps", gaps.sharedNanos().size());
+        line.putAll(common);
+        return JsonMapper.builder().build().writeValueAsString(line);
+    }
+
     private static void printTable(PrintStream out, List<BenchMeasurement> results, double loadSeconds) {
-        out.printf("%-8s %6s %12s %12s %12s %5s%n", "test", "depth", "tok/s", "min", "max", "reps");
+        out.printf("%-8s %6s %5s %12s %12s %12s %5s %12s%n", "test", "depth", "conc", "tok/s", "min", "max", "reps",
+                "per seq");
         for (BenchMeasurement result : results) {
-            out.printf(Locale.ROOT, "%-8s %6d %12.2f %12.2f %12.2f %5d%n", result.test().name(), result.test().depth(),
-                    result.medianTokensPerSecond(), result.minTokensPerSecond(), result.maxTokensPerSecond(),
-                    result.reps());
+            out.printf(Locale.ROOT, "%-8s %6d %5d %12.2f %12.2f %12.2f %5d %12.2f%n", result.test().name(),
+                    result.test().depth(), result.test().concurrent(), result.medianTokensPerSecond(),
+                    result.minTokensPerSecond(), result.maxTokensPerSecond(), result.reps(),
+                    result.medianPerSequenceTokensPerSecond());
         }
         out.printf(Locale.ROOT, "model load %.2f s%n", loadSeconds);
     }

@@ -2,9 +2,10 @@ package dev.lectern.cli;
 
 /**
  * One test of {@code lectern bench}, in llama-bench's terms: {@code ppN} encodes N prompt tokens into an
- * empty KV cache; {@code tgN} at depth D generates N tokens one at a time after a D-token prompt.
+ * empty KV cache; {@code tgN} at depth D generates N tokens one at a time after a D-token prompt, in each
+ * of {@code concurrent} sequences decoding together.
  */
-record BenchTest(Kind kind, int tokens, int depth) {
+record BenchTest(Kind kind, int tokens, int depth, int concurrent) {
 
     enum Kind { PREFILL, DECODE }
 
@@ -15,14 +16,21 @@ record BenchTest(Kind kind, int tokens, int depth) {
         if (depth < 0 || (kind == Kind.PREFILL && depth != 0)) {
             throw new IllegalArgumentException("depth " + depth + " is not valid for " + kind);
         }
+        if (concurrent < 1 || (kind == Kind.PREFILL && concurrent != 1)) {
+            throw new IllegalArgumentException(concurrent + " concurrent sequences is not valid for " + kind);
+        }
     }
 
     static BenchTest prefill(int tokens) {
-        return new BenchTest(Kind.PREFILL, tokens, 0);
+        return new BenchTest(Kind.PREFILL, tokens, 0, 1);
     }
 
     static BenchTest decode(int tokens, int depth) {
-        return new BenchTest(Kind.DECODE, tokens, depth);
+        return decode(tokens, depth, 1);
+    }
+
+    static BenchTest decode(int tokens, int depth, int concurrent) {
+        return new BenchTest(Kind.DECODE, tokens, depth, concurrent);
     }
 
     /** llama-bench's name: pp512, tg128. */
@@ -30,8 +38,16 @@ record BenchTest(Kind kind, int tokens, int depth) {
         return (kind == Kind.PREFILL ? "pp" : "tg") + tokens;
     }
 
-    /** Positions of the KV cache the test fills. */
+    /** Tokens one repetition produces over all its sequences. */
+    int totalTokens() {
+        return tokens * concurrent;
+    }
+
+    /**
+     * Context positions one sequence of the test needs: the prompt, or the depth, the arbitrary first input
+     * and the generated tokens (the last of which needs no position, but the context keeps room for it).
+     */
     int positions() {
-        return depth + tokens;
+        return kind == Kind.PREFILL ? tokens + 1 : depth + tokens + 1;
     }
 }

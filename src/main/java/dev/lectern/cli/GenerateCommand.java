@@ -13,10 +13,10 @@ import dev.lectern.engine.chat.ChatMessage;
 import dev.lectern.engine.generation.Cancellation;
 import dev.lectern.engine.generation.GenerationListener;
 import dev.lectern.engine.generation.GenerationResult;
-import dev.lectern.engine.generation.Generator;
 import dev.lectern.engine.kv.KvDataType;
 import dev.lectern.engine.model.Qwen3Model;
 import dev.lectern.engine.sampling.SamplingParameters;
+import dev.lectern.engine.sched.Generator;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -88,28 +88,29 @@ final class GenerateCommand implements Callable<Integer> {
                     (System.nanoTime() - loadStart) / 1e9, qwen.config().blockCount(),
                     qwen.chatTemplate().thinkingMode().name().toLowerCase(java.util.Locale.ROOT) + " thinking",
                     backend.backend().name());
-            Generator generator = new Generator(qwen, backend.backend(), contextLength, KvDataType.F16);
-            GenerationListener listener = new GenerationListener() {
-                @Override
-                public void onPrefillProgress(int done, int total) {
-                    System.err.printf("encoding prompt: %d/%d tokens%n", done, total);
-                }
+            try (Generator generator = new Generator(qwen, backend.backend(), contextLength, KvDataType.F16)) {
+                GenerationListener listener = new GenerationListener() {
+                    @Override
+                    public void onPrefillProgress(int done, int total) {
+                        System.err.printf("encoding prompt: %d/%d tokens%n", done, total);
+                    }
 
-                @Override
-                public void onToken(int token, String text, long elapsedNanos) {
-                    out.print(text);
+                    @Override
+                    public void onToken(int token, String text, long elapsedNanos) {
+                        out.print(text);
+                    }
+                };
+                GenerationResult result = input.chat != null
+                        ? generator.chat(List.of(ChatMessage.user(input.chat)), thinking, parameters, listener, new Cancellation())
+                        : generator.generate(qwen.tokenizer().encode(input.prompt, true), parameters, listener, new Cancellation());
+                out.println();
+                if (printIds) {
+                    out.println(Arrays.stream(result.tokens()).mapToObj(Integer::toString)
+                            .collect(Collectors.joining(",", "[", "]")));
                 }
-            };
-            GenerationResult result = input.chat != null
-                    ? generator.chat(List.of(ChatMessage.user(input.chat)), thinking, parameters, listener, new Cancellation())
-                    : generator.generate(qwen.tokenizer().encode(input.prompt, true), parameters, listener, new Cancellation());
-            out.println();
-            if (printIds) {
-                out.println(Arrays.stream(result.tokens()).mapToObj(Integer::toString)
-                        .collect(Collectors.joining(",", "[", "]")));
+                System.err.println(result.stats().describe() + (seed == null && temperature != 0
+                        ? " (seed " + result.stats().seed() + ")" : ""));
             }
-            System.err.println(result.stats().describe() + (seed == null && temperature != 0
-                    ? " (seed " + result.stats().seed() + ")" : ""));
         }
         return 0;
     }

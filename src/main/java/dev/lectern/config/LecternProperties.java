@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -13,6 +15,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.StringUtils;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
+
+import dev.lectern.engine.kv.KvDataType;
 
 /**
  * Every {@code lectern.*} setting. Defaults live in {@code application.yml}; each one can be overridden
@@ -30,6 +34,11 @@ public record LecternProperties(
         @NotNull @Valid Database db,
         @NotNull @Valid Security security) {
 
+    public LecternProperties {
+        // Every cache setting may be empty (automatic), and then Spring binds no Cache at all.
+        cache = cache == null ? new Cache(null) : cache;
+    }
+
     /** The Qwen3 GGUF file to serve and the context window to run it with. */
     public record Model(Path path, @Min(512) @Max(1_048_576) int contextLength) {
 
@@ -38,16 +47,36 @@ public record LecternProperties(
         }
     }
 
-    /** CPU threads for the engine's kernels; 0 means one per available core. */
-    public record Engine(@Min(0) @Max(1024) int threads) {
+    /**
+     * The engine: CPU threads for its kernels (0: one per available core); how keys and values are stored
+     * ({@code kvType}: F16, or Q8_0 at half the memory); and how the scheduler shares it: {@code maxRunning}
+     * sequences in each batch, {@code maxQueued} more waiting (further requests are refused as busy),
+     * {@code prefillChunk} prompt tokens encoded per step while nobody streams and at most
+     * {@code prefillChunkWhileDecoding} while someone does, sized so that such a step takes no more than
+     * {@code decodeGapFactor} times a decode-only step (the pause readers feel between tokens), and
+     * {@code kvWaitTimeout}, how long a request may wait for KV memory before it fails as "memory full".
+     */
+    public record Engine(
+            @Min(0) @Max(1024) int threads,
+            @NotNull KvDataType kvType,
+            @Min(1) @Max(256) int maxRunning,
+            @Min(0) @Max(100_000) int maxQueued,
+            @Min(1) @Max(8192) int prefillChunk,
+            @Min(1) @Max(8192) int prefillChunkWhileDecoding,
+            @DecimalMin("1.0") @DecimalMax("100.0") double decodeGapFactor,
+            @NotNull Duration kvWaitTimeout) {
 
         public int effectiveThreads() {
             return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         }
     }
 
-    /** How much RAM the encoded document prefixes (KV cache blocks) may hold before older ones go to disk. */
-    public record Cache(@NotNull DataSize kvBudget) {
+    /**
+     * {@code ramBytes}: the memory the KV block pool may take (every running conversation's and every
+     * encoded document's keys and values). Empty: what this machine has left after the model file, the
+     * JVM's heap and a reserve for the OS (see {@code KvBudget}).
+     */
+    public record Cache(DataSize ramBytes) {
     }
 
     /**

@@ -193,8 +193,15 @@ class DocumentProcessor implements DisposableBean {
             return;
         }
         Document counted = withTokenCount(document, textTokens.getAsInt());
-        String prompt = prompts.build(List.of(new PromptBuilder.PromptDocument(counted, text)));
-        ContextBudget.Fit fit = budget.check(textTokens.getAsInt(), tokens.count(prompt).orElseThrow());
+        OptionalInt promptTokens = tokens.countPrompt(prompts.systemSegments(
+                List.of(new PromptBuilder.PromptDocument(counted, text))));
+        if (promptTokens.isEmpty()) {
+            documents.finishTokenizing(document.id(), DocumentStatus.EXTRACTED, null, null,
+                    tokens.unavailableReason().orElse("The token count is unknown."));
+            publishCurrent(document.id());
+            return;
+        }
+        ContextBudget.Fit fit = budget.check(textTokens.getAsInt(), promptTokens.getAsInt());
         if (!fit.fits()) {
             log.info("{} ({}) is too long for the context: {} tokens needed of {}", document.filename(),
                     document.id(), fit.needed(), fit.contextLength());

@@ -1,75 +1,71 @@
 package dev.lectern.documents;
 
-import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
-import dev.lectern.config.LecternProperties;
-import dev.lectern.engine.gguf.GgufFile;
-import dev.lectern.engine.tokenizer.BpeTokenizer;
-import dev.lectern.engine.tokenizer.GgufTokenizers;
+import dev.lectern.inference.EngineState;
+import dev.lectern.inference.EngineStatus;
+import dev.lectern.inference.EngineUnavailableException;
+import dev.lectern.inference.InferenceService;
 
 /**
- * Counts with the tokenizer of the model in {@code lectern.model.path}, read from the GGUF file the
- * first time a count is needed (decoding 150k vocabulary strings takes a moment; a server that never
- * gets an upload never pays it). The tokenizer keeps its own copies of the strings, so the file is
- * closed straight after; encoding is thread-safe. A model that cannot be read is reported, not retried
- * on every document.
+ * Counts with the engine's own tokenizer and chat template, so a document's count is exactly what the model
+ * will read and no second copy of the vocabulary is kept. A count asked for while the model is still loading
+ * waits for it (extraction runs on its own threads); without a model, or if it failed to load, the counts
+ * are empty and {@link #unavailableReason} says why.
  */
 @Component
 class ModelTokenCounter implements TokenCounter {
 
-    private static final Logger log = LoggerFactory.getLogger(ModelTokenCounter.class);
+    /** How long a count waits for a model that is still loading. */
+    static final Duration LOAD_WAIT = Duration.ofMinutes(5);
 
-    private final LecternProperties.Model model;
-    private volatile BpeTokenizer tokenizer;
-    private volatile String unavailable;
+    private final InferenceService inference;
 
-    ModelTokenCounter(LecternProperties properties) {
-        this.model = properties.model();
-        if (!model.isConfigured()) {
-            unavailable = "No model is configured (LECTERN_MODEL_PATH), so the token count, and whether the "
-                    + "document fits the model's context, are unknown.";
-        }
+    ModelTokenCounter(InferenceService inference) {
+        this.inference = inference;
     }
 
     @Override
     public OptionalInt count(String text) {
-        BpeTokenizer loaded = tokenizer();
-        // Document text is untrusted: "<|im_start|>" written in it stays plain characters.
-        return loaded == null ? OptionalInt.empty() : OptionalInt.of(loaded.encode(text, false).length);
+        if (!ready()) {
+            return OptionalInt.empty();
+        }
+        try {
+            return OptionalInt.of(inference.encodeText(text).length);
+        } catch (EngineUnavailableException stopped) {
+            return OptionalInt.empty();
+        }
+    }
+
+    @Override
+    public OptionalInt countPrompt(List<String> systemSegments) {
+        if (!ready()) {
+            return OptionalInt.empty();
+        }
+        try {
+            return OptionalInt.of(inference.chatTokens().system(systemSegments).user("", false).length());
+        } catch (EngineUnavailableException stopped) {
+            return OptionalInt.empty();
+        }
     }
 
     @Override
     public Optional<String> unavailableReason() {
-        tokenizer();
-        return Optional.ofNullable(unavailable);
+        EngineStatus status = inference.status();
+        if (status.state() == EngineState.READY) {
+            return Optional.empty();
+        }
+        String why = status.message() != null ? status.message() : "The model is " + status.state().name()
+                .toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ".";
+        return Optional.of(why + " So the token count, and whether the document fits the model's context, are unknown.");
     }
 
-    private BpeTokenizer tokenizer() {
-        BpeTokenizer loaded = tokenizer;
-        if (loaded != null || unavailable != null) {
-            return loaded;
-        }
-        synchronized (this) {
-            if (tokenizer == null && unavailable == null) {
-                Path path = model.path();
-                long started = System.nanoTime();
-                try (GgufFile file = GgufFile.open(path)) {
-                    tokenizer = GgufTokenizers.fromGguf(file);
-                    log.info("Loaded the tokenizer of {} for counting document tokens in {} ms", path.getFileName(),
-                            (System.nanoTime() - started) / 1_000_000);
-                } catch (Exception | LinkageError failure) {
-                    unavailable = "The model file " + path + " (LECTERN_MODEL_PATH) could not be read ("
-                            + failure.getMessage() + "), so the token count is unknown.";
-                    log.warn("Cannot count document tokens: the tokenizer of {} could not be loaded", path, failure);
-                }
-            }
-            return tokenizer;
-        }
+    private boolean ready() {
+        return inference.awaitReady(LOAD_WAIT).state() == EngineState.READY;
     }
 }

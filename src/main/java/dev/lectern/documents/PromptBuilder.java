@@ -1,19 +1,26 @@
 package dev.lectern.documents;
 
-import java.text.NumberFormat;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.springframework.stereotype.Component;
 
 import dev.lectern.config.LecternProperties;
 
 /**
- * The system-prompt text a chat starts from: the configured instructions, then every selected document
- * with a header and delimiters. Documents go in upload order (creation time, then id), whatever order
- * they were selected in, so one set of documents always gives the same text, hence the same tokens, and
- * the prefix cache can reuse its encoding. The chat template is applied later, by the chat feature.
+ * The system turn a chat about documents starts from, as text segments: the configured instructions, then
+ * one block per document. A document's block depends only on the document (its text and a title from its
+ * metadata or its first heading: never the uploader's file name, a running number or the set it is in),
+ * and documents come in one fixed order for a set, by content hash, so the same PDF uploaded by two users,
+ * or chosen in another order, gives the same segments. Tokenized segment by segment
+ * ({@link dev.lectern.engine.chat.ChatTokens}), the instructions and the first document are then one
+ * prefix shared by every conversation that starts with them, which the prefix cache encodes once.
+ *
+ * <p>Content-hash order rather than selection order: a chat about {A, B} and one about {B, A} share their
+ * whole prefix. Rather than upload order: two users' copies of the same files share theirs too.
  */
 @Component
 public class PromptBuilder {
@@ -23,7 +30,9 @@ public class PromptBuilder {
     }
 
     static final Comparator<Document> PROMPT_ORDER =
-            Comparator.comparing(Document::createdAt).thenComparing(Document::id);
+            Comparator.comparing(Document::sha256).thenComparing(Document::id);
+
+    private static final Pattern FIRST_HEADING = Pattern.compile("(?m)^#{1,6} +(\\S.{0,200}?) *$");
 
     private final String systemPrompt;
 
@@ -35,38 +44,39 @@ public class PromptBuilder {
         return systemPrompt;
     }
 
-    public String build(List<PromptDocument> documents) {
-        List<PromptDocument> ordered = documents.stream()
+    /** The instructions, then each document's block, in the canonical order. */
+    public List<String> systemSegments(List<PromptDocument> documents) {
+        List<String> segments = new ArrayList<>(documents.size() + 1);
+        segments.add(systemPrompt + "\n\n");
+        documents.stream()
                 .sorted(Comparator.comparing(PromptDocument::document, PROMPT_ORDER))
-                .toList();
-        StringBuilder prompt = new StringBuilder(systemPrompt).append("\n\n");
-        prompt.append(ordered.size() == 1 ? "One document follows." : ordered.size() + " documents follow.")
-                .append("\n\n");
-        for (int i = 0; i < ordered.size(); i++) {
-            prompt.append(documentBlock(i + 1, ordered.get(i))).append("\n\n");
-        }
-        return prompt.toString().stripTrailing() + "\n";
+                .map(PromptBuilder::documentBlock)
+                .forEach(segments::add);
+        return segments;
+    }
+
+    /** The segments as one text (what the model reads, for display and tests). */
+    public String build(List<PromptDocument> documents) {
+        return String.join("", systemSegments(documents));
     }
 
     /**
-     * One document between delimiters. The header names what the model may cite; the token count is the
-     * text's own, so it does not change with the header around it.
+     * One document between delimiters, followed by a blank line. Its page markers ({@code [Page N]}) are what
+     * the model cites.
      */
-    String documentBlock(int number, PromptDocument entry) {
-        Document d = entry.document();
-        StringBuilder block = new StringBuilder();
-        block.append("<document number=\"").append(number).append("\">\n");
-        if (d.title() != null) {
-            block.append("Title: ").append(d.title()).append('\n');
+    static String documentBlock(PromptDocument entry) {
+        String title = title(entry);
+        return (title == null ? "<document>\n" : "<document title=\"" + title.replace('"', '\'') + "\">\n")
+                + entry.text().strip() + "\n</document>\n\n";
+    }
+
+    /** The title from the file's metadata, else the text's first Markdown heading, else none. */
+    static String title(PromptDocument entry) {
+        String metadata = entry.document().title();
+        if (metadata != null && !metadata.isBlank()) {
+            return metadata.strip();
         }
-        block.append("File: ").append(d.filename()).append('\n');
-        if (d.pageCount() != null) {
-            block.append("Pages: ").append(d.pageCount()).append('\n');
-        }
-        if (d.tokenCount() != null) {
-            block.append("Tokens: ").append(NumberFormat.getIntegerInstance(Locale.ROOT).format(d.tokenCount())).append('\n');
-        }
-        block.append("---\n").append(entry.text().strip()).append("\n</document>");
-        return block.toString();
+        Matcher heading = FIRST_HEADING.matcher(entry.text());
+        return heading.find() ? heading.group(1).strip() : null;
     }
 }

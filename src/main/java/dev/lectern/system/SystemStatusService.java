@@ -14,6 +14,7 @@ import dev.lectern.config.LecternProperties;
 import dev.lectern.engine.cpu.CpuBackend;
 import dev.lectern.engine.cpu.NativeKernels;
 import dev.lectern.engine.cpu.VectorCapabilities;
+import dev.lectern.inference.InferenceService;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -29,21 +30,17 @@ public class SystemStatusService {
     private final JdbcClient jdbc;
     private final VectorCapabilities vectors;
     private final String cpuKernels;
+    private final InferenceService inference;
 
-    SystemStatusService(LecternProperties properties, JdbcClient jdbc) {
+    SystemStatusService(LecternProperties properties, JdbcClient jdbc, InferenceService inference) {
         this.properties = properties;
         this.jdbc = jdbc;
+        this.inference = inference;
         this.vectors = VectorCapabilities.detect();
         // After detect(): it names the missing JVM flag before anything touches a vector class.
         this.cpuKernels = CpuBackend.describeKernels(NativeKernels.load(), FloatVector.SPECIES_PREFERRED);
         log.info("Engine: {} CPU cores, {} threads, {}; {}", Runtime.getRuntime().availableProcessors(),
                 properties.engine().effectiveThreads(), vectors.describe(), cpuKernels);
-        LecternProperties.Model model = properties.model();
-        if (!model.isConfigured()) {
-            log.warn("No model configured: set LECTERN_MODEL_PATH to a Qwen3 GGUF file to answer questions");
-        } else if (!Files.isReadable(model.path())) {
-            log.warn("The model file {} (LECTERN_MODEL_PATH) does not exist or cannot be read", model.path());
-        }
     }
 
     /** Blocking (a database round trip and file-system calls): call it off the event loop. */
@@ -62,7 +59,7 @@ public class SystemStatusService {
                 new SystemStatus.ModelStatus(modelPath != null ? modelPath.toString() : null,
                         modelPath != null, modelFound, modelFound ? sizeOf(modelPath) : 0,
                         model.contextLength()),
-                properties.cache().kvBudget().toBytes(),
+                inference.status(),
                 properties.documents().maxUpload().toBytes(),
                 new SystemStatus.DatabaseStatus(properties.db().isExternal() ? "external" : "embedded",
                         jdbc.sql("SHOW server_version").query(String.class).single()),

@@ -62,12 +62,32 @@ class BenchCommandTest {
     }
 
     @Test
+    void concurrentDecodeAndInterferenceLinesCarryTheirFigures(CapturedOutput output) {
+        assertThat(LecternCommand.execute("bench", "--model", model.toString(), "--prefill", "0", "--decode", "6",
+                "--concurrent", "1,3", "--interference", "40", "--reps", "1", "--threads", "2", "--json")).isZero();
+
+        List<JsonNode> results = output.getOut().lines().map(line -> JsonMapper.builder().build().readTree(line)).toList();
+        assertThat(results).extracting(r -> r.get("test").asString()).containsExactly("tg6", "tg6", "tg_gap");
+        assertThat(results).extracting(r -> r.path("concurrent").asInt()).containsExactly(1, 3, 0);
+        for (JsonNode decode : results.subList(0, 2)) {
+            assertThat(decode.get("tok_s").asDouble()).isPositive();
+            assertThat(decode.get("per_seq_tok_s").asDouble()).isPositive();
+        }
+        JsonNode gap = results.get(2);
+        assertThat(gap.get("prefill").asInt()).isEqualTo(40);
+        assertThat(gap.get("solo_gap_ms").asDouble()).isPositive();
+        assertThat(gap.get("p95_gap_ms").asDouble()).isGreaterThanOrEqualTo(gap.get("p50_gap_ms").asDouble());
+        assertThat(gap.get("gaps").asInt()).isPositive();
+        assertThat(output.getErr()).contains("tg6 x3 rep 1");
+    }
+
+    @Test
     void tableModeShowsMedianMinAndMaxPerTest(CapturedOutput output) {
         assertThat(LecternCommand.execute("bench", "--model", model.toString(), "--prefill", "6", "--decode", "3",
                 "--reps", "1", "--backend", "reference")).isZero();
-        assertThat(output.getOut()).containsPattern("test\\s+depth\\s+tok/s\\s+min\\s+max\\s+reps")
-                .containsPattern("pp6\\s+0\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+\\s+1")
-                .containsPattern("tg3\\s+0\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+\\s+1")
+        assertThat(output.getOut()).containsPattern("test\\s+depth\\s+conc\\s+tok/s\\s+min\\s+max\\s+reps")
+                .containsPattern("pp6\\s+0\\s+1\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+\\s+1")
+                .containsPattern("tg3\\s+0\\s+1\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+\\s+1")
                 .contains("model load");
     }
 
@@ -75,7 +95,7 @@ class BenchCommandTest {
     void aContextTooSmallForTheLargestTestIsRefused(CapturedOutput output) {
         assertThat(LecternCommand.execute("bench", "--model", model.toString(), "--prefill", "16", "--decode", "8",
                 "--depth", "20", "--context", "27")).isEqualTo(1);
-        assertThat(output.getErr()).contains("--context 27 is too small: the largest test needs 28 positions");
+        assertThat(output.getErr()).contains("--context 27 is too small: the largest test needs 29 positions");
         assertThat(LecternCommand.execute("bench", "--model", model.toString(), "--prefill", "0", "--decode", "0"))
                 .isEqualTo(1);
         assertThat(output.getErr()).contains("nothing to measure");

@@ -25,6 +25,16 @@ class BenchMeasurementTest {
         // 10, 20, 5 and 40 tok/s: the middle two are 10 and 20.
         assertThat(result.medianTokensPerSecond()).isCloseTo(15, within(1e-9));
         assertThat(result.test().name()).isEqualTo("tg10");
-        assertThat(result.test().positions()).isEqualTo(74);
+        // The depth, the arbitrary first input and the ten generated tokens.
+        assertThat(result.test().positions()).isEqualTo(75);
+    }
+
+    @Test
+    void concurrentSequencesCountEveryTokenInTheAggregateAndReportTheirOwnRate() {
+        BenchMeasurement result = new BenchMeasurement(BenchTest.decode(10, 0, 4),
+                new long[] {SECOND, 2 * SECOND, SECOND}, new double[] {12, 11, 9});
+        assertThat(result.medianTokensPerSecond()).as("4 sequences x 10 tokens per second").isCloseTo(40, within(1e-9));
+        assertThat(result.minTokensPerSecond()).isCloseTo(20, within(1e-9));
+        assertThat(result.medianPerSequenceTokensPerSecond()).isCloseTo(11, within(1e-9));
     }
 }

@@ -22,20 +22,29 @@ class PromptBuilderTest {
     private final PromptBuilder builder = new PromptBuilder(properties);
 
     @Test
-    void theSameDocumentSetGivesTheSameTextAndTokensWhateverTheSelectionOrder() {
-        PromptDocument paper1 = doc("a.pdf", "Paper One", 3, T0, "[Page 1]\n\nFirst paper.");
-        PromptDocument paper2 = doc("b.pdf", null, null, T0.plusSeconds(60), "Second paper.");
-        PromptDocument paper3 = doc("c.docx", "Third", 1, T0.plusSeconds(120), "| a | b |\n| --- | --- |\n| 1 | 2 |");
+    void theSameDocumentSetGivesTheSameSegmentsWhateverTheSelectionOrder() {
+        PromptDocument paper1 = doc("a.pdf", "Paper One", "aa", T0, "[Page 1]\n\nFirst paper.");
+        PromptDocument paper2 = doc("b.pdf", null, "bb", T0.minusSeconds(60), "# Methods\n\nSecond paper.");
+        PromptDocument paper3 = doc("c.docx", null, "cc", T0.plusSeconds(120), "| a | b |\n| --- | --- |\n| 1 | 2 |");
 
-        String forward = builder.build(List.of(paper1, paper2, paper3));
-        String shuffled = builder.build(List.of(paper3, paper1, paper2));
+        List<String> forward = builder.systemSegments(List.of(paper1, paper2, paper3));
+        assertThat(builder.systemSegments(List.of(paper3, paper1, paper2))).isEqualTo(forward);
+        assertThat(forward).containsExactly(
+                "You answer from the documents. Cite (p. N).\n\n",
+                "<document title=\"Paper One\">\n[Page 1]\n\nFirst paper.\n</document>\n\n",
+                "<document title=\"Methods\">\n# Methods\n\nSecond paper.\n</document>\n\n",
+                "<document>\n| a | b |\n| --- | --- |\n| 1 | 2 |\n</document>\n\n");
+    }
 
-        assertThat(shuffled).isEqualTo(forward);
-        assertThat(forward).startsWith("You answer from the documents. Cite (p. N).\n\n3 documents follow.\n\n"
-                + "<document number=\"1\">\nTitle: Paper One\nFile: a.pdf\nPages: 3\nTokens: 42\n---\n[Page 1]\n\nFirst paper.\n</document>");
-        assertThat(forward.indexOf("File: a.pdf")).isLessThan(forward.indexOf("File: b.pdf"));
-        assertThat(forward.indexOf("File: b.pdf")).isLessThan(forward.indexOf("File: c.docx"));
-
+    @Test
+    void aDocumentsBlockDependsOnlyOnTheDocumentNotOnItsUploaderOrCompany() {
+        PromptDocument alices = doc("report-final.pdf", "Annual report", "ab", T0, "Revenue rose.");
+        PromptDocument bobs = doc("scan 3.pdf", "Annual report", "ab", T0.plusSeconds(3600), "Revenue rose.");
+        PromptDocument other = doc("other.pdf", null, "00", T0, "Other.");
+        String alone = builder.systemSegments(List.of(alices)).get(1);
+        assertThat(builder.systemSegments(List.of(bobs)).get(1)).isEqualTo(alone);
+        assertThat(builder.systemSegments(List.of(alices, other))).contains(alone);
+        assertThat(alone).doesNotContain("report-final.pdf").doesNotContain("number");
     }
 
     @Test
@@ -50,16 +59,17 @@ class PromptBuilderTest {
         assertThat(budget.check(1000, 2049).fits()).isFalse();
     }
 
-    private static PromptDocument doc(String filename, String title, Integer pages, Instant created, String text) {
+    private static PromptDocument doc(String filename, String title, String sha256, Instant created, String text) {
         Document d = new Document(UUID.nameUUIDFromBytes(filename.getBytes()), 1, filename, "application/pdf", 10,
-                "0".repeat(64), title, null, null, pages, 42, text.length(), DocumentStatus.EXTRACTED, null, null,
+                sha256.repeat(32), title, null, null, 1, 42, text.length(), DocumentStatus.EXTRACTED, null, null,
                 created, created, created);
         return new PromptDocument(d, text);
     }
 
     static LecternProperties properties(String systemPrompt, int reserved, int context) {
         return new LecternProperties(Path.of("data"), new LecternProperties.Model(null, context),
-                new LecternProperties.Engine(0), new LecternProperties.Cache(DataSize.ofGigabytes(1)),
+                new LecternProperties.Engine(0, dev.lectern.engine.kv.KvDataType.F16, 16, 256, 256, 64, 2.5,
+                        Duration.ofSeconds(60)), new LecternProperties.Cache(DataSize.ofGigabytes(1)),
                 new LecternProperties.Documents(DataSize.ofMegabytes(1), Duration.ofSeconds(5), 100_000, 1,
                         LecternProperties.Documents.Isolation.IN_PROCESS, DataSize.ofMegabytes(256), false),
                 new LecternProperties.Chat(systemPrompt, reserved), new LecternProperties.Database(null, null, null),

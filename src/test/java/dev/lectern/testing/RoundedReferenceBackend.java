@@ -1,12 +1,13 @@
 package dev.lectern.testing;
 
 import java.util.Arrays;
+import java.util.List;
 
 import dev.lectern.engine.backend.Backend;
 import dev.lectern.engine.backend.ReferenceBackend;
+import dev.lectern.engine.backend.SequenceRows;
 import dev.lectern.engine.cpu.ActivationRounding;
 import dev.lectern.engine.cpu.CpuBackend;
-import dev.lectern.engine.kv.KvCache;
 import dev.lectern.engine.tensor.WeightTensor;
 
 /**
@@ -67,9 +68,9 @@ public final class RoundedReferenceBackend implements Backend {
     }
 
     @Override
-    public void attention(float[] queries, int rows, int[] positions, int heads, int headDim, KvCache cache, int layer,
-                          float[] output) {
-        reference.attention(queries, rows, positions, heads, headDim, cache, layer, output);
+    public void attention(float[] queries, int[] positions, int heads, int headDim, List<SequenceRows> sequences,
+                          int layer, float[] output) {
+        reference.attention(queries, positions, heads, headDim, sequences, layer, output);
     }
 
     @Override

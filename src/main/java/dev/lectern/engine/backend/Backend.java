@@ -1,5 +1,7 @@
 package dev.lectern.engine.backend;
 
+import java.util.List;
+
 import dev.lectern.engine.kv.KvCache;
 import dev.lectern.engine.tensor.WeightTensor;
 
@@ -47,13 +49,35 @@ public interface Backend {
     void rope(float[] x, int rows, int heads, int headDim, int[] positions, float base);
 
     /**
-     * Causal grouped-query attention: each query row (at {@code positions[r]}) attends to the cached keys
-     * and values of positions 0..positions[r] of {@code layer}, which must already hold this batch's own
+     * Causal grouped-query attention over a batch of several sequences: each query row r of a sequence's
+     * {@link SequenceRows} (at {@code positions[r]}) attends to the cached keys and values of positions
+     * 0..positions[r] of {@code layer} in that sequence's cache, which must already hold this batch's own
      * keys and values. Query head h reads key/value head h / (heads / kvHeads). Scores are scaled by
-     * 1/sqrt(headDim).
+     * 1/sqrt(headDim). Rows that no sequence covers are left as they are.
      */
-    void attention(float[] queries, int rows, int[] positions, int heads, int headDim, KvCache cache, int layer,
+    void attention(float[] queries, int[] positions, int heads, int headDim, List<SequenceRows> sequences, int layer,
                    float[] output);
+
+    /** {@link #attention(float[], int[], int, int, List, int, float[])} for one sequence of {@code rows} rows. */
+    default void attention(float[] queries, int rows, int[] positions, int heads, int headDim, KvCache cache, int layer,
+                           float[] output) {
+        attention(queries, positions, heads, headDim, List.of(new SequenceRows(cache, 0, rows)), layer, output);
+    }
+
+    /**
+     * Runs every kernel on small inputs until it is compiled, so the first request is not slow; called by
+     * the engine thread before it serves. Backends with nothing to warm do nothing.
+     */
+    default void warmUp() {
+    }
+
+    /**
+     * Binds the backend to the one thread that may call it from now on (the engine's scheduler thread):
+     * backends with shared scratch state fail loudly on a call from any other thread rather than corrupt
+     * a running forward pass. A backend without such state ignores it.
+     */
+    default void confineTo(Thread owner) {
+    }
 
     /** SwiGLU: {@code output = silu(gate) · up}, silu(x) = x / (1 + e^-x). */
     void swiglu(float[] gate, float[] up, int length, float[] output);

@@ -1,6 +1,7 @@
 package dev.lectern.engine.backend;
 
 import java.util.Arrays;
+import java.util.List;
 
 import dev.lectern.engine.kv.KvCache;
 import dev.lectern.engine.tensor.WeightTensor;
@@ -81,15 +82,23 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public void attention(float[] queries, int rows, int[] positions, int heads, int headDim, KvCache cache,
+    public void attention(float[] queries, int[] positions, int heads, int headDim, List<SequenceRows> sequences,
                           int layer, float[] output) {
+        for (SequenceRows sequence : sequences) {
+            attend(queries, sequence.firstRow(), sequence.endRow(), positions, heads, headDim, sequence.cache(), layer,
+                    output);
+        }
+    }
+
+    private void attend(float[] queries, int firstRow, int endRow, int[] positions, int heads, int headDim,
+                        KvCache cache, int layer, float[] output) {
         int width = cache.width();
         int kvHeads = width / headDim;
         int group = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(headDim));
         float[] key = new float[width];
         float[] value = new float[width];
-        for (int r = 0; r < rows; r++) {
+        for (int r = firstRow; r < endRow; r++) {
             int visible = positions[r] + 1;
             float[] scores = new float[heads * visible];
             for (int p = 0; p < visible; p++) {

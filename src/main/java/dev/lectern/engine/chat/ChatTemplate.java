@@ -1,6 +1,9 @@
 package dev.lectern.engine.chat;
 
+import java.util.Arrays;
 import java.util.List;
+
+import dev.lectern.engine.tokenizer.BpeTokenizer;
 
 /**
  * Qwen3's ChatML prompt format, rendered in Java rather than by a Jinja engine. It follows the
@@ -62,19 +65,29 @@ public final class ChatTemplate {
      *                       answers at once; the 2507 models ignore it, as their templates do
      */
     public String renderForGeneration(List<ChatMessage> messages, boolean enableThinking) {
-        StringBuilder prompt = new StringBuilder(render(messages));
-        prompt.append(IM_START).append("assistant\n");
-        switch (thinkingMode) {
-            case HYBRID -> {
-                if (!enableThinking) {
-                    prompt.append(EMPTY_THINK_BLOCK);
-                }
-            }
-            case ALWAYS -> prompt.append(THINK_OPEN).append('\n');
-            case NEVER -> {
-            }
-        }
+        StringBuilder prompt = new StringBuilder();
+        writeForGeneration(messages, enableThinking, new TextSink(prompt));
         return prompt.toString();
+    }
+
+    /**
+     * The token ids of {@link #renderForGeneration}, with only the template's own markers as control tokens:
+     * the messages' text (a user's question, a document, an earlier answer) is tokenized with special-token
+     * parsing off, so an {@code <|im_end|>} written in a document stays plain characters and cannot end the
+     * turn or forge another. For text without such markers the ids equal those of the rendered string
+     * tokenized with parsing on, since both split at the markers and tokenize the text between them alone.
+     */
+    public int[] encodeForGeneration(List<ChatMessage> messages, boolean enableThinking, BpeTokenizer tokenizer) {
+        TokenSink tokens = new TokenSink(tokenizer);
+        writeForGeneration(messages, enableThinking, tokens);
+        return tokens.finish();
+    }
+
+    /** The token ids of {@link #render}, built as {@link #encodeForGeneration} builds them. */
+    public int[] encode(List<ChatMessage> messages, BpeTokenizer tokenizer) {
+        TokenSink tokens = new TokenSink(tokenizer);
+        write(messages, tokens);
+        return tokens.finish();
     }
 
     /**
@@ -83,19 +96,108 @@ public final class ChatTemplate {
      * earlier answers, not its earlier thoughts.
      */
     public String render(List<ChatMessage> messages) {
-        int lastQuestion = lastUserIndex(messages);
         StringBuilder out = new StringBuilder();
+        write(messages, new TextSink(out));
+        return out.toString();
+    }
+
+    private void writeForGeneration(List<ChatMessage> messages, boolean enableThinking, PromptSink out) {
+        write(messages, out);
+        out.marker(IM_START);
+        out.text(generationPromptText(enableThinking));
+    }
+
+    /**
+     * What follows {@code <|im_start|>} when the assistant is to answer: the role, and per thinking mode an
+     * empty think block (hybrid models, thinking off) or an open one (the 2507 Thinking models).
+     */
+    public String generationPromptText(boolean enableThinking) {
+        return "assistant\n" + switch (thinkingMode) {
+            case HYBRID -> enableThinking ? "" : EMPTY_THINK_BLOCK;
+            case ALWAYS -> THINK_OPEN + "\n";
+            case NEVER -> "";
+        };
+    }
+
+    private void write(List<ChatMessage> messages, PromptSink out) {
+        int lastQuestion = lastUserIndex(messages);
         for (int i = 0; i < messages.size(); i++) {
             ChatMessage message = messages.get(i);
-            out.append(IM_START).append(message.role().chatMlName()).append('\n');
+            out.marker(IM_START);
+            StringBuilder turn = new StringBuilder(message.role().chatMlName()).append('\n');
             if (message.role() == ChatRole.ASSISTANT) {
-                appendAssistantTurn(out, message.content(), i > lastQuestion, i == messages.size() - 1);
+                appendAssistantTurn(turn, message.content(), i > lastQuestion, i == messages.size() - 1);
             } else {
-                out.append(message.content());
+                turn.append(message.content());
             }
-            out.append(IM_END).append('\n');
+            out.text(turn.toString());
+            out.marker(IM_END);
+            out.text("\n");
         }
-        return out.toString();
+    }
+
+    /** Where a rendered prompt goes: the template's control markers apart from everything else. */
+    private interface PromptSink {
+        void marker(String controlToken);
+
+        void text(String text);
+    }
+
+    private record TextSink(StringBuilder out) implements PromptSink {
+        @Override
+        public void marker(String controlToken) {
+            out.append(controlToken);
+        }
+
+        @Override
+        public void text(String text) {
+            out.append(text);
+        }
+    }
+
+    /** Collects ids: a marker by its vocabulary id, the text between markers tokenized as one piece. */
+    private static final class TokenSink implements PromptSink {
+        private final BpeTokenizer tokenizer;
+        private final StringBuilder pending = new StringBuilder();
+        private int[] ids = new int[64];
+        private int count;
+
+        TokenSink(BpeTokenizer tokenizer) {
+            this.tokenizer = tokenizer;
+        }
+
+        @Override
+        public void marker(String controlToken) {
+            flush();
+            int id = tokenizer.vocabulary().id(controlToken).orElseThrow(() -> new IllegalArgumentException(
+                    "the model's vocabulary has no " + controlToken + " token; is this a Qwen3 model?"));
+            add(new int[] {id});
+        }
+
+        @Override
+        public void text(String text) {
+            pending.append(text);
+        }
+
+        int[] finish() {
+            flush();
+            return Arrays.copyOf(ids, count);
+        }
+
+        private void flush() {
+            if (!pending.isEmpty()) {
+                add(tokenizer.encode(pending.toString(), false));
+                pending.setLength(0);
+            }
+        }
+
+        private void add(int[] more) {
+            if (count + more.length > ids.length) {
+                ids = Arrays.copyOf(ids, Math.max(count + more.length, 2 * ids.length));
+            }
+            System.arraycopy(more, 0, ids, count, more.length);
+            count += more.length;
+        }
     }
 
     private static void appendAssistantTurn(StringBuilder out, String content, boolean afterLastQuestion,

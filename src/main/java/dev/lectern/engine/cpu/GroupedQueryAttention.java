@@ -1,8 +1,11 @@
 package dev.lectern.engine.cpu;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
+import dev.lectern.engine.backend.SequenceRows;
 import dev.lectern.engine.gguf.GgmlType;
 import dev.lectern.engine.kv.KvCache;
 import dev.lectern.engine.kv.KvDataType;
@@ -54,8 +57,14 @@ final class GroupedQueryAttention {
      * (flash decoding), each share leaves a partial softmax state, and the caller merges them.
      */
     private static final int NATIVE_MIN_POSITIONS_PER_SHARE = 256;
-    private long[] keyAddresses = new long[0];
-    private long[] valueAddresses = new long[0];
+    /** Block addresses per decoding sequence of a call, reused between calls. */
+    private long[][] keyAddresses = new long[0][];
+    private long[][] valueAddresses = new long[0][];
+    /** Per native task: its sequence (index in the call), batch row, and share of positions begin..end-1. */
+    private int[] taskSequences = new int[0];
+    private int[] taskRows = new int[0];
+    private int[] taskBegins = new int[0];
+    private int[] taskEnds = new int[0];
     private float[] shareAccumulated = new float[0];
     private float[] shareMaxima = new float[0];
     private float[] shareSums = new float[0];
@@ -99,57 +108,110 @@ final class GroupedQueryAttention {
         Arrays.setAll(scratch, i -> new Scratch());
     }
 
-    void attend(float[] queries, int rows, int[] positions, int heads, int headDim, KvCache cache, int layer,
+    /**
+     * Attends the rows of every sequence of the batch. Sequences with a decoding row or a few (over an F16
+     * cache, where the kernels load) share one native pass split by row and share of context; each larger
+     * prefill chunk takes the tiled path on its own. The choice is per sequence, not from the batch's total
+     * rows: a decoding user batched with another user's prefill chunk still decodes natively.
+     */
+    void attend(float[] queries, int[] positions, int heads, int headDim, List<SequenceRows> sequences, int layer,
                 float[] output) {
-        int width = cache.width();
-        if (width % headDim != 0 || heads % (width / headDim) != 0) {
-            throw new IllegalArgumentException("the cache holds " + width + " values per position, which is not a"
-                    + " whole number of " + headDim + "-value key/value heads dividing " + heads + " query heads");
+        List<SequenceRows> decoding = new ArrayList<>(sequences.size());
+        for (SequenceRows sequence : sequences) {
+            KvCache cache = sequence.cache();
+            int width = cache.width();
+            if (width % headDim != 0 || heads % (width / headDim) != 0) {
+                throw new IllegalArgumentException("the cache holds " + width + " values per position, which is not a"
+                        + " whole number of " + headDim + "-value key/value heads dividing " + heads + " query heads");
+            }
+            if (runsNatively(sequence, heads, headDim, layer)) {
+                decoding.add(sequence);
+            } else {
+                attendTiled(queries, sequence, positions, heads, headDim, layer, output);
+            }
         }
-        int kvHeads = width / headDim;
-        // The kernel reads the cache's blocks by address: only off-heap blocks have one.
-        if (nativeKernels != null && rows <= NATIVE_MAX_ROWS && cache.dataType() == KvDataType.F16
+        if (!decoding.isEmpty()) {
+            attendNatively(queries, positions, heads, headDim, decoding, layer, output);
+        }
+    }
+
+    /** The kernel reads the cache's blocks by address: only off-heap blocks have one. */
+    private boolean runsNatively(SequenceRows sequence, int heads, int headDim, int layer) {
+        KvCache cache = sequence.cache();
+        return nativeKernels != null && sequence.rows() <= NATIVE_MAX_ROWS && cache.dataType() == KvDataType.F16
                 && headDim % 16 == 0 && headDim <= NativeKernels.MAX_HEAD_DIM && heads <= NativeKernels.MAX_HEADS
-                && cache.keyBlock(layer, 0).isNative() && cache.valueBlock(layer, 0).isNative()) {
-            attendNatively(queries, rows, positions, heads, headDim, kvHeads, cache, layer, output);
-            return;
-        }
+                && cache.keyBlock(layer, 0).isNative() && cache.valueBlock(layer, 0).isNative();
+    }
+
+    private void attendTiled(float[] queries, SequenceRows sequence, int[] positions, int heads, int headDim, int layer,
+                             float[] output) {
+        KvCache cache = sequence.cache();
+        int kvHeads = cache.width() / headDim;
+        int rows = sequence.rows();
+        int firstRow = sequence.firstRow();
         int rowsPerTask = (int) Math.clamp((long) rows * kvHeads / ((long) pool.threads() * TASKS_PER_THREAD),
                 MIN_ROWS_PER_TASK, MAX_ROWS_PER_TASK);
         int rowBlocks = Math.ceilDiv(rows, rowsPerTask);
         pool.run(kvHeads * rowBlocks, (task, worker) -> {
             int kvHead = task % kvHeads;
-            int firstRow = (task / kvHeads) * rowsPerTask;
-            attendBlock(queries, Math.min(rows, firstRow + rowsPerTask), firstRow, positions, heads, headDim,
+            int from = firstRow + (task / kvHeads) * rowsPerTask;
+            attendBlock(queries, Math.min(firstRow + rows, from + rowsPerTask), from, positions, heads, headDim,
                     kvHead, kvHeads, cache, layer, output, scratch[worker]);
         });
     }
 
     /**
-     * Each row's visible context is cut into shares of whole cached rows, one task each; the kernel reads
-     * the blocks by address and leaves each share's softmax state, which are merged here.
+     * Each row's visible context is cut into shares of whole cached rows, one task each, and the tasks of
+     * every decoding sequence run in one pass over the pool (eight decoding users keep both cores busy even
+     * at short contexts, where each has a single share); the kernel reads the blocks by address and leaves
+     * each share's softmax state, which are merged here.
      */
-    private void attendNatively(float[] queries, int rows, int[] positions, int heads, int headDim, int kvHeads,
-                                KvCache cache, int layer, float[] output) {
-        int visible = 0;
-        for (int r = 0; r < rows; r++) {
-            visible = Math.max(visible, positions[r] + 1);
+    private void attendNatively(float[] queries, int[] positions, int heads, int headDim, List<SequenceRows> sequences,
+                                int layer, float[] output) {
+        int count = sequences.size();
+        if (keyAddresses.length < count) {
+            keyAddresses = Arrays.copyOf(keyAddresses, Math.max(count, 2 * keyAddresses.length));
+            valueAddresses = Arrays.copyOf(valueAddresses, keyAddresses.length);
         }
-        int blockSize = cache.blockSize();
-        int blocks = Math.ceilDiv(visible, blockSize);
-        if (keyAddresses.length < blocks) {
-            keyAddresses = new long[Math.max(blocks, 2 * keyAddresses.length)];
-            valueAddresses = new long[keyAddresses.length];
+        int tasks = 0;
+        for (SequenceRows sequence : sequences) {
+            int visible = visiblePositions(sequence, positions);
+            tasks += sequence.rows() * (int) Math.clamp(visible / NATIVE_MIN_POSITIONS_PER_SHARE, 1,
+                    (long) pool.threads() * 2);
         }
-        long[] keys = keyAddresses;
-        long[] values = valueAddresses;
-        for (int b = 0; b < blocks; b++) {
-            keys[b] = cache.keyBlock(layer, b).address();
-            values[b] = cache.valueBlock(layer, b).address();
+        if (taskRows.length < tasks) {
+            taskRows = new int[Math.max(tasks, 2 * taskRows.length)];
+            taskSequences = new int[taskRows.length];
+            taskBegins = new int[taskRows.length];
+            taskEnds = new int[taskRows.length];
         }
-        int shares = (int) Math.clamp(visible / NATIVE_MIN_POSITIONS_PER_SHARE, 1, (long) pool.threads() * 2);
-        int perShare = Math.ceilDiv(visible, shares);
-        int states = rows * shares * heads;
+        int task = 0;
+        for (int s = 0; s < count; s++) {
+            SequenceRows sequence = sequences.get(s);
+            KvCache cache = sequence.cache();
+            int visible = visiblePositions(sequence, positions);
+            int blocks = Math.ceilDiv(visible, cache.blockSize());
+            if (keyAddresses[s] == null || keyAddresses[s].length < blocks) {
+                keyAddresses[s] = new long[Math.max(blocks, 64)];
+                valueAddresses[s] = new long[keyAddresses[s].length];
+            }
+            for (int b = 0; b < blocks; b++) {
+                keyAddresses[s][b] = cache.keyBlock(layer, b).address();
+                valueAddresses[s][b] = cache.valueBlock(layer, b).address();
+            }
+            int shares = (int) Math.clamp(visible / NATIVE_MIN_POSITIONS_PER_SHARE, 1, (long) pool.threads() * 2);
+            int perShare = Math.ceilDiv(visible, shares);
+            for (int row = sequence.firstRow(); row < sequence.endRow(); row++) {
+                for (int share = 0; share < shares; share++) {
+                    taskSequences[task] = s;
+                    taskRows[task] = row;
+                    taskBegins[task] = share * perShare;
+                    taskEnds[task] = Math.min(positions[row] + 1, (share + 1) * perShare);
+                    task++;
+                }
+            }
+        }
+        int states = tasks * heads;
         if (shareMaxima.length < states) {
             shareMaxima = new float[states];
             shareSums = new float[states];
@@ -160,46 +222,74 @@ final class GroupedQueryAttention {
         float[] accumulated = shareAccumulated;
         float[] maxima = shareMaxima;
         float[] sums = shareSums;
-        int group = heads / kvHeads;
+        int[] rowOf = taskRows;
+        int[] sequenceOf = taskSequences;
+        int[] beginOf = taskBegins;
+        int[] endOf = taskEnds;
+        long[][] keys = keyAddresses;
+        long[][] values = valueAddresses;
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        pool.run(rows * shares, (task, worker) -> {
-            int row = task / shares;
-            int begin = (task % shares) * perShare;
-            int end = Math.min(positions[row] + 1, begin + perShare);
-            int state = task * heads;
+        pool.run(tasks, (t, worker) -> {
+            int state = t * heads;
+            int begin = beginOf[t];
+            int end = endOf[t];
             if (end > begin) {
-                nativeKernels.attend(keys, values, blockSize, heads, group, headDim, queries, row * heads * headDim,
-                        begin, end, scale, accumulated, maxima, sums, state);
+                KvCache cache = sequences.get(sequenceOf[t]).cache();
+                int group = heads / (cache.width() / headDim);
+                nativeKernels.attend(keys[sequenceOf[t]], values[sequenceOf[t]], cache.blockSize(), heads, group,
+                        headDim, queries, rowOf[t] * heads * headDim, begin, end, scale, accumulated, maxima, sums,
+                        state);
             } else {
-                // This row sees fewer positions than the longest one: its share is empty.
+                // This row sees fewer positions than the longest one of its sequence: its share is empty.
                 Arrays.fill(maxima, state, state + heads, Float.NEGATIVE_INFINITY);
                 Arrays.fill(sums, state, state + heads, 0f);
             }
         });
-        for (int row = 0; row < rows; row++) {
-            for (int h = 0; h < heads; h++) {
-                float max = Float.NEGATIVE_INFINITY;
-                for (int share = 0; share < shares; share++) {
-                    max = Math.max(max, maxima[(row * shares + share) * heads + h]);
+        // A row's shares are consecutive tasks.
+        for (int first = 0; first < tasks; ) {
+            int row = rowOf[first];
+            int last = first;
+            while (last + 1 < tasks && rowOf[last + 1] == row && sequenceOf[last + 1] == sequenceOf[first]) {
+                last++;
+            }
+            mergeShares(first, last + 1, row, heads, headDim, accumulated, maxima, sums, output);
+            first = last + 1;
+        }
+    }
+
+    private static int visiblePositions(SequenceRows sequence, int[] positions) {
+        int visible = 0;
+        for (int r = sequence.firstRow(); r < sequence.endRow(); r++) {
+            visible = Math.max(visible, positions[r] + 1);
+        }
+        return visible;
+    }
+
+    /** Combines the partial softmax states of tasks from..to-1 (one row's shares) into the row's output. */
+    private static void mergeShares(int from, int to, int row, int heads, int headDim, float[] accumulated,
+                                    float[] maxima, float[] sums, float[] output) {
+        for (int h = 0; h < heads; h++) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t = from; t < to; t++) {
+                max = Math.max(max, maxima[t * heads + h]);
+            }
+            int out = (row * heads + h) * headDim;
+            Arrays.fill(output, out, out + headDim, 0f);
+            float total = 0;
+            for (int t = from; t < to; t++) {
+                int state = t * heads + h;
+                if (sums[state] == 0) {
+                    continue;
                 }
-                int out = (row * heads + h) * headDim;
-                Arrays.fill(output, out, out + headDim, 0f);
-                float total = 0;
-                for (int share = 0; share < shares; share++) {
-                    int state = (row * shares + share) * heads + h;
-                    if (sums[state] == 0) {
-                        continue;
-                    }
-                    float weight = (float) Math.exp(maxima[state] - max);
-                    total += sums[state] * weight;
-                    for (int i = 0; i < headDim; i++) {
-                        output[out + i] += weight * accumulated[state * headDim + i];
-                    }
-                }
-                float inverse = 1f / total;
+                float weight = (float) Math.exp(maxima[state] - max);
+                total += sums[state] * weight;
                 for (int i = 0; i < headDim; i++) {
-                    output[out + i] *= inverse;
+                    output[out + i] += weight * accumulated[state * headDim + i];
                 }
+            }
+            float inverse = 1f / total;
+            for (int i = 0; i < headDim; i++) {
+                output[out + i] *= inverse;
             }
         }
     }

@@ -1,8 +1,10 @@
 package dev.lectern.engine.model;
 
 import java.util.List;
+import java.util.Objects;
 
 import dev.lectern.engine.backend.Backend;
+import dev.lectern.engine.backend.SequenceRows;
 import dev.lectern.engine.kv.KvCache;
 import dev.lectern.engine.tensor.WeightTensor;
 
@@ -10,7 +12,7 @@ import dev.lectern.engine.tensor.WeightTensor;
  * The Qwen3 forward pass, written once against {@link Backend}: embedding; per layer RMSNorm → Q/K/V
  * (no biases) → per-head RMSNorm of Q and K → NeoX RoPE → grouped-query attention over the KV cache →
  * output projection → residual → RMSNorm → down(silu(gate) · up) → residual; final RMSNorm; output head.
- * A call takes a batch of tokens at consecutive positions (a prefill chunk, or one decoding token) and
+ * A call takes a batch of rows from one or several sequences (a prefill chunk, decoding tokens) and
  * returns logits only for the batch rows asked for, since the output head is the largest matrix.
  *
  * <p>The activation buffers are kept from call to call (grown to the largest batch seen): a prefill of
@@ -55,14 +57,28 @@ public final class Qwen3Forward {
      * their keys and values in the cache, and returns the logits of the rows in {@code logitRows}, one
      * vocabulary-sized row each, in that order.
      */
-    public synchronized float[] forward(int[] tokens, int[] positions, KvCache cache, int[] logitRows) {
+    public float[] forward(int[] tokens, int[] positions, KvCache cache, int[] logitRows) {
+        if (tokens.length == 0) {
+            return forward(tokens, positions, List.of(), logitRows);
+        }
+        return forward(tokens, positions, List.of(new SequenceRows(cache, 0, tokens.length)), logitRows);
+    }
+
+    /**
+     * One step over the rows of several sequences: each {@link SequenceRows} covers consecutive rows whose
+     * positions continue what its cache holds (a prefill chunk, or one decoding token), and together they
+     * cover every row once, in order. Matmuls, norms, RoPE and SwiGLU run once over all rows, so decoding
+     * eight sequences reads each weight once, not eight times; keys and values are stored and attended per
+     * sequence. Returns the logits of the rows in {@code logitRows}, in that order.
+     */
+    public synchronized float[] forward(int[] tokens, int[] positions, List<SequenceRows> sequences, int[] logitRows) {
         int rows = tokens.length;
         if (positions.length != rows) {
             throw new IllegalArgumentException(rows + " tokens but " + positions.length + " positions");
         }
-        if (rows > 0 && (positions[0] != cache.length() || positions[rows - 1] != cache.length() + rows - 1)) {
-            throw new IllegalArgumentException("positions " + positions[0] + ".." + positions[rows - 1]
-                    + " do not continue the " + cache.length() + " cached positions");
+        checkSequences(positions, sequences, rows);
+        for (int row : logitRows) {
+            Objects.checkIndex(row, rows);
         }
         int hidden = config.embeddingLength();
         int heads = config.headCount();
@@ -97,10 +113,13 @@ public final class Qwen3Forward {
             backend.headRmsNorm(k, rows, kvHeads, headDim, layer.keyNorm(), eps);
             backend.rope(q, rows, heads, headDim, positions, config.ropeFreqBase());
             backend.rope(k, rows, kvHeads, headDim, positions, config.ropeFreqBase());
-            for (int r = 0; r < rows; r++) {
-                cache.write(l, positions[r], k, r * kvWidth, v, r * kvWidth);
+            for (SequenceRows sequence : sequences) {
+                KvCache cache = sequence.cache();
+                for (int r = sequence.firstRow(); r < sequence.endRow(); r++) {
+                    cache.write(l, positions[r], k, r * kvWidth, v, r * kvWidth);
+                }
             }
-            backend.attention(q, rows, positions, heads, headDim, cache, l, attended);
+            backend.attention(q, positions, heads, headDim, sequences, l, attended);
             backend.matmul(layer.attentionOutput(), attended, rows, projected);
             backend.add(x, projected, rows * hidden);
 
@@ -111,8 +130,8 @@ public final class Qwen3Forward {
             backend.matmul(layer.down(), gate, rows, projected);
             backend.add(x, projected, rows * hidden);
         }
-        if (rows > 0) {
-            cache.commit(positions[rows - 1] + 1);
+        for (SequenceRows sequence : sequences) {
+            sequence.cache().commit(positions[sequence.endRow() - 1] + 1);
         }
 
         float[] selected = new float[logitRows.length * hidden];
@@ -124,5 +143,27 @@ public final class Qwen3Forward {
         float[] logits = new float[logitRows.length * config.vocabularySize()];
         backend.matmul(weights.outputHead(), finalNormed, logitRows.length, logits);
         return logits;
+    }
+
+    private static void checkSequences(int[] positions, List<SequenceRows> sequences, int rows) {
+        int next = 0;
+        for (SequenceRows sequence : sequences) {
+            if (sequence.firstRow() != next || sequence.endRow() > rows) {
+                throw new IllegalArgumentException("the sequences must cover rows 0.." + (rows - 1)
+                        + " once each, in order; one starts at row " + sequence.firstRow() + " where row " + next
+                        + " was expected");
+            }
+            int length = sequence.cache().length();
+            for (int r = sequence.firstRow(); r < sequence.endRow(); r++) {
+                if (positions[r] != length + r - sequence.firstRow()) {
+                    throw new IllegalArgumentException("positions " + positions[sequence.firstRow()] + ".."
+                            + positions[sequence.endRow() - 1] + " do not continue the " + length + " cached positions");
+                }
+            }
+            next = sequence.endRow();
+        }
+        if (next != rows) {
+            throw new IllegalArgumentException("the sequences cover " + next + " of " + rows + " rows");
+        }
     }
 }

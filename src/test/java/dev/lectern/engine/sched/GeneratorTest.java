@@ -1,4 +1,4 @@
-package dev.lectern.engine.generation;
+package dev.lectern.engine.sched;
 
 import static dev.lectern.testing.ForwardSteps.argmax;
 import static dev.lectern.testing.ForwardSteps.greedy;
@@ -19,6 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.lectern.engine.backend.ReferenceBackend;
 import dev.lectern.engine.chat.ChatMessage;
+import dev.lectern.engine.generation.Cancellation;
+import dev.lectern.engine.generation.GenerationFailure;
+import dev.lectern.engine.generation.GenerationListener;
+import dev.lectern.engine.generation.GenerationResult;
 import dev.lectern.engine.kv.KvDataType;
 import dev.lectern.engine.kv.PagedKvCache;
 import dev.lectern.engine.model.Qwen3Forward;
@@ -50,6 +54,7 @@ class GeneratorTest {
 
     @AfterAll
     static void close() {
+        generator.close();
         model.close();
     }
 
@@ -112,19 +117,23 @@ class GeneratorTest {
 
     @Test
     void aPromptThatFillsTheContextIsRefusedWithTheNumbers() {
-        Generator small = new Generator(model, new ReferenceBackend(), 8, KvDataType.F16);
-        int[] prompt = model.tokenizer().encode("one two three four five six seven eight nine ten", true);
-        assertThatThrownBy(() -> small.generate(prompt, SamplingParameters.greedy(), GenerationListener.ignoring(),
-                new Cancellation()))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("the prompt has " + prompt.length + " tokens but the context holds 8");
+        try (Generator small = new Generator(model, new ReferenceBackend(), 8, KvDataType.F16)) {
+            int[] prompt = model.tokenizer().encode("one two three four five six seven eight nine ten", true);
+            assertThatThrownBy(() -> small.generate(prompt, SamplingParameters.greedy(), GenerationListener.ignoring(),
+                    new Cancellation()))
+                    .isInstanceOfSatisfying(GenerationFailure.class, failure ->
+                            assertThat(failure.code()).isEqualTo(GenerationFailure.Code.PROMPT_TOO_LONG))
+                    .hasMessageContaining("The prompt has " + prompt.length + " tokens but the context holds 8")
+                    .hasMessageContaining("it is " + (prompt.length - 7) + " tokens too long");
+        }
     }
 
     @Test
     void chatRendersTheTemplateAndReportsPrefillProgressInChunks() {
         List<int[]> progress = new ArrayList<>();
-        Generator roomy = new Generator(model, new ReferenceBackend(), 1024, KvDataType.F16);
-        GenerationResult result = roomy.chat(List.of(ChatMessage.user("word ".repeat(300))), false,
+        GenerationResult result;
+        try (Generator roomy = new Generator(model, new ReferenceBackend(), 1024, KvDataType.F16)) {
+            result = roomy.chat(List.of(ChatMessage.user("word ".repeat(300))), false,
                 SamplingParameters.greedy().withMaxTokens(2), new GenerationListener() {
                     @Override
                     public void onPrefillProgress(int done, int total) {
@@ -135,9 +144,11 @@ class GeneratorTest {
                     public void onToken(int token, String text, long elapsedNanos) {
                     }
                 }, new Cancellation());
+        }
         int total = result.stats().promptTokens();
-        assertThat(total).isGreaterThan(Generator.PREFILL_CHUNK);
-        assertThat(progress).extracting(p -> p[0]).containsExactly(Generator.PREFILL_CHUNK, total);
+        int chunk = SchedulerSettings.DEFAULT_PREFILL_CHUNK;
+        assertThat(total).isGreaterThan(chunk);
+        assertThat(progress).extracting(p -> p[0]).containsExactly(0, chunk, total);
         assertThat(progress).extracting(p -> p[1]).containsOnly(total);
     }
 
