@@ -68,7 +68,9 @@ class ApiAuthenticationTest extends LecternIntegrationTest {
                 .expectBody()
                 .jsonPath("$.database.mode").isEqualTo("embedded")
                 .jsonPath("$.database.serverVersion").value(String.class, v -> assertThat(v).startsWith("17."))
-                .jsonPath("$.vectorSupport").value(String.class, v -> assertThat(v).contains("native access enabled"))
+                .jsonPath("$.vectorSupport").value(String.class, v -> assertThat(v).contains("-bit vectors")
+                        .doesNotContain("DISABLED"))
+                .jsonPath("$.cpuKernels").value(String.class, v -> assertThat(v).matches("(native|Vector API).*"))
                 .jsonPath("$.model.configured").isEqualTo(false)
                 .jsonPath("$.maxUploadBytes").isEqualTo(200 * 1024 * 1024);
     }

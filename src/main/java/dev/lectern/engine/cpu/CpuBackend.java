@@ -134,6 +134,22 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return nativeDescription;
     }
 
+    /** Which kernels this backend runs, and why (the CLI's first line, the status page). */
+    public String kernelsDescription() {
+        return describeKernels(new NativeKernels.Availability(nativeKernels, nativeDescription), species);
+    }
+
+    /**
+     * Which kernels a backend with these native kernels and vectors runs, in one sentence: the native ones
+     * and what they cover where they loaded, else the Vector API's width and why the native ones do not run.
+     */
+    public static String describeKernels(NativeKernels.Availability nativeKernels, VectorSpecies<Float> species) {
+        String vectors = "Vector API " + species.vectorBitSize() + "-bit kernels";
+        return nativeKernels.loaded()
+                ? nativeKernels.description() + "; " + vectors + " for the rest"
+                : vectors + ": " + nativeKernels.description();
+    }
+
     public int threads() {
         return pool.threads();
     }
@@ -186,8 +202,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         PanelWeights panels = packed.get(weight);
         if (panels != null) {
             switch (panels) {
-                case PackedInt8 int8 when rows <= NATIVE_Q8_0_MAX_ROWS && nativeKernels != null
-                        && nativeKernels.multipliesQ8_0Panels(int8) -> multiplyQ8_0Natively(int8, input, rows, output);
+                case PackedInt8 int8 when decodesQ8_0Natively(int8, rows) -> multiplyQ8_0Natively(int8, input, rows, output);
                 case PackedInt8 int8 -> multiplyPanels(packedInt8, int8, input, rows, null, output);
                 case PackedQ4_K q4 -> multiplyPanels(packedQ4_K, q4, input, rows, subBlockSums(input, rows, columns),
                         output);
@@ -251,6 +266,24 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     private boolean runsNatively(WeightTensor weight) {
         return nativeKernels != null && NativeKernels.handles(weight.type(), weight.columns());
+    }
+
+    private boolean decodesQ8_0Natively(PackedInt8 weight, int rows) {
+        return rows <= NATIVE_Q8_0_MAX_ROWS && nativeKernels != null && nativeKernels.multipliesQ8_0Panels(weight);
+    }
+
+    /**
+     * How {@link #matmul} rounds the activations of a product of {@code weight} with {@code rows} rows: the native
+     * int8 kernels round them as llama.cpp does (Q8_K blocks for Q4_K and Q6_K, Q8_0 blocks when decoding
+     * Q8_0), the Vector API kernels multiply them as they are. Call after {@link #prepare}, as the forward
+     * pass does.
+     */
+    public ActivationRounding inputRounding(WeightTensor weight, int rows) {
+        if (runsNatively(weight)) {
+            return ActivationRounding.Q8_K;
+        }
+        return packed.get(weight) instanceof PackedInt8 int8 && decodesQ8_0Natively(int8, rows)
+                ? ActivationRounding.Q8_0 : ActivationRounding.NONE;
     }
 
     /**
