@@ -1,6 +1,6 @@
 // The llama.cpp side of Lectern's parity tests: loads a GGUF file in llama.cpp (the prebuilt CPU build that
 // node-llama-cpp ships) and reports what llama.cpp itself read, from its own loader log, plus the token ids
-// it gives a list of texts.
+// it gives a list of texts, and the ids it ends generation at.
 // usage: node llama-cpp-probe.mjs <node_modules> <model.gguf> <texts.json or -> <out.json>
 // The caller sets LLAMA_TRACE=1 so the loader logs every tensor with its type and shape.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -45,6 +45,11 @@ if (textsPath !== "-") {
         tokens.plain.push(Array.from(model.tokenize(text, false)));
     }
 }
-writeFileSync(outPath, JSON.stringify({ tensors, hparams, tokens }));
+const endOfGeneration = [];
+const vocabularySize = model.fileInfo.metadata.tokenizer.ggml.tokens.length;
+for (let id = 0; id < vocabularySize; id++) {
+    if (model.isEogToken(id)) endOfGeneration.push(id);
+}
+writeFileSync(outPath, JSON.stringify({ tensors, hparams, tokens, endOfGeneration }));
 await model.dispose();
 await llama.dispose();

@@ -15,7 +15,6 @@ import dev.lectern.engine.cpu.CpuBackend;
 import dev.lectern.engine.cpu.NativeKernels;
 import dev.lectern.engine.cpu.VectorCapabilities;
 import dev.lectern.inference.InferenceService;
-import jdk.incubator.vector.FloatVector;
 
 /**
  * Gathers {@link SystemStatus}. Detecting the vector capabilities at construction makes a JVM started
@@ -38,7 +37,7 @@ public class SystemStatusService {
         this.inference = inference;
         this.vectors = VectorCapabilities.detect();
         // After detect(): it names the missing JVM flag before anything touches a vector class.
-        this.cpuKernels = CpuBackend.describeKernels(NativeKernels.load(), FloatVector.SPECIES_PREFERRED);
+        this.cpuKernels = CpuBackend.describeKernels(NativeKernels.load());
         log.info("Engine: {} CPU cores, {} threads, {}; {}", Runtime.getRuntime().availableProcessors(),
                 properties.engine().effectiveThreads(), vectors.describe(), cpuKernels);
     }

@@ -8,9 +8,12 @@ package dev.lectern.engine.cpu;
  */
 public enum ActivationRounding {
     NONE,
-    /** Blocks of 32, an fp16 scale each ({@link Q8_0Rounding}): the native Q8_0 decode kernel. */
+    /**
+     * Blocks of 32, an fp16 scale each ({@link Q8_0Rounding}): the native Q4_0 kernels, the native Q8_0 kernels
+     * of the AVX2 sets, and AVX-512's Q8_0 decode kernel.
+     */
     Q8_0,
-    /** Blocks of 256, a float scale each ({@link Q8_KRounding}): the native Q4_K and Q6_K kernels. */
+    /** Blocks of 256, a float scale each ({@link Q8_KRounding}): the native Q4_K, Q5_K and Q6_K kernels. */
     Q8_K;
 
     /** Replaces {@code x[from .. from + length)} by the values the kernel multiplies. */

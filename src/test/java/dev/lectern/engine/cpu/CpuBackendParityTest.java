@@ -22,8 +22,8 @@ import dev.lectern.testing.KernelPaths;
 
 /**
  * Every operation of {@link CpuBackend} against {@link ReferenceBackend} on fresh random inputs, on every kernel
- * path this machine runs ({@link KernelPaths}: native where it loads, the Vector API at the preferred width and
- * at 256 bits, what CPUs without AVX-512 run), on odd sizes that leave vector tails, with outputs poisoned with
+ * path this machine runs ({@link KernelPaths#withNarrowVectors()}: every native instruction set the CPU runs,
+ * the Vector API at the preferred width and at 256 bits), on odd sizes that leave vector tails, with outputs poisoned with
  * NaN. Where a path's native int8 kernels round a product's activations ({@link CpuBackend#inputRounding}), the
  * reference multiplies the same rounded activations. Results are compared within bounds measured on a 2-core
  * AMD EPYC (Zen 5, AVX-512) on all three paths (see each bound's comment); they are bounds on float summation
@@ -72,9 +72,9 @@ class CpuBackendParityTest {
      */
     private static final double ATTENTION_BOUND = 5e-6;
 
-    /** One backend per kernel path this machine runs ({@link KernelPaths}), named after it. */
+    /** One backend per kernel path this machine runs ({@link KernelPaths#withNarrowVectors()}), named after it. */
     static Stream<Named<CpuBackend>> backends() {
-        return KernelPaths.all().stream().map(path -> {
+        return KernelPaths.withNarrowVectors().stream().map(path -> {
             synchronized (OPENED) {
                 CpuBackend backend = path.open(2);
                 OPENED.add(backend);

@@ -40,9 +40,9 @@ class ForwardParityTest {
 
     /**
      * llama.cpp's logits after 64-token prompts and its greedy continuations, against Lectern's forward pass
-     * on every CPU kernel path this machine runs ({@link KernelPaths}: the native kernels where they load, the
-     * Vector API at its widest width and at 256 bits, what CPUs without AVX-512 run), each held to the same
-     * bounds, so the test means the same on every x86-64 machine.
+     * on every CPU kernel path this machine runs ({@link KernelPaths#all()}: the native kernels of every
+     * instruction set the CPU has, AVX-512, AVX-VNNI and AVX2 on an AVX-512 machine, and the Vector API alone
+     * at its widest width), each held to the same bounds, so the test means the same on every x86-64 machine.
      *
      * <p>Each comparison looks at the prompt's next-token log-probabilities (max |Δ| over llama.cpp's 100 most
      * likely tokens, top-5 overlap), then follows llama.cpp's greedy continuation one token at a time, as
