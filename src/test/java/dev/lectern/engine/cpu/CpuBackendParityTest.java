@@ -26,7 +26,7 @@ import dev.lectern.testing.KernelPaths;
  * the Vector API at the preferred width and at 256 bits), on odd sizes that leave vector tails, with outputs poisoned with
  * NaN. Where a path's native int8 kernels round a product's activations ({@link CpuBackend#inputRounding}), the
  * reference multiplies the same rounded activations. Results are compared within bounds measured on a 2-core
- * AMD EPYC (Zen 5, AVX-512) on all three paths (see each bound's comment); they are bounds on float summation
+ * AMD EPYC (Zen 5, AVX-512) on all five paths (see each bound's comment); they are bounds on float summation
  * order, which no CPU changes by more than the order itself: the backends add in different orders, so floats
  * differ in the last bits.
  */
@@ -43,8 +43,9 @@ class CpuBackendParityTest {
      * only difference is the order of additions (and, for Q4_K/Q5_K, min·Σx subtracted once per sub-block).
      * Measured worst over repeated runs, up to 1029 columns, both widths: 2.6e-7 (F16), 2.2e-7 (F32, BF16,
      * Q4_K), 1.8e-7 (Q5_K), 1.4e-7 (Q8_0), 1.1e-7 (Q4_0), 9e-8 (Q6_K); with every path in one run (2-core AMD
-     * EPYC Zen 5): native 2.7e-7, vector-512 3.2e-7, vector-256 3.5e-7 (where the native int8 kernels run,
-     * against the reference on the same rounded inputs: both then multiply exact values). One bound for all,
+     * EPYC Zen 5): native-avx512 2.9e-7, native-avxvnni 2.6e-7, native-avx2 2.8e-7, vector-512 and vector-256
+     * 3.9e-7 (where the native int8 kernels run, against the reference on the same rounded inputs: both then
+     * multiply exact values). One bound for all,
      * ~6× the worst: a kernel that misreads one weight in a row of 256 errs by ~1e-2 and is far outside it.
      */
     private static double matmulBound(GgmlType type) {
@@ -67,8 +68,8 @@ class CpuBackendParityTest {
     /**
      * Attention, relative to max |value|: scores are summed in float (the reference: double), exp differs
      * by an ulp, and the weighted sum of up to 300 values is added in another order. Measured worst 5.7e-7
-     * on the Vector API; in one run of every path: vector-256 1.2e-6, vector-512 1.4e-6, native (decode rows
-     * over an F16 cache) 2.0e-6; bound 2.5× that.
+     * on the Vector API; in one run of every path (2-core AMD EPYC Zen 5): 1.2e-6 on the three native sets,
+     * up to 1.4e-6 on the Vector API; 2.0e-6 once natively (decode rows over an F16 cache); bound 2.5× that.
      */
     private static final double ATTENTION_BOUND = 5e-6;
 

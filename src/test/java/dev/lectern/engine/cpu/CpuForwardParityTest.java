@@ -43,14 +43,15 @@ class CpuForwardParityTest {
 
     /**
      * Relative RMS difference of a logits row, F32 (no path rounds anything). Every op agrees to ~3e-7
-     * (CpuBackendParityTest); measured 1.6-1.7e-7 on a 2-core AMD EPYC (Zen 5, AVX-512), on all three paths.
+     * (CpuBackendParityTest); measured 1.6-1.7e-7 on a 2-core AMD EPYC (Zen 5, AVX-512), on all five paths
+     * (native-avx512, -avxvnni, -avx2, vector-512, vector-256).
      * A 1% error in SwiGLU moves it to 4.6e-5; a wrong kernel (one sub-block misread, a head mixed up) by
      * percents.
      */
     private static final double F32_BOUND = 2e-6;
     /**
      * Relative RMS difference of a logits row, Q4_K_M. Measured on the same machine: 3.4e-7 on the Vector API
-     * paths (float sums alone); 0.7-1.4e-5 on the native path, whose int8 kernels round activations: the
+     * paths (float sums alone); 0.7-1.4e-5 on each native path, whose int8 kernels round activations: the
      * reference rounds the same values, but a value that differs in its last float bit now and then lands on
      * the other side of a rounding boundary. A 1% error in SwiGLU moves it to 5.5-7.8e-5.
      */
