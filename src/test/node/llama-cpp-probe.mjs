@@ -17,6 +17,13 @@ const llama = await getLlama({
     logLevel: LlamaLogLevel.debug, logger: (level, message) => log.push(message),
 });
 const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
+// llama.cpp logs from its own thread and node-llama-cpp queues each line to this one: some can still be on the
+// way when loadModel resolves (on a loaded machine the print_info lines arrived too late one run in ten, and
+// the test read no hyperparameters). Wait until the log has been quiet for 200 ms.
+for (let seen = -1, waited = 0; seen !== log.length && waited < 10_000; waited += 200) {
+    seen = log.length;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+}
 
 const tensors = [];
 const hparams = {};

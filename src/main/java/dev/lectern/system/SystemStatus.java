@@ -4,8 +4,9 @@ import dev.lectern.inference.EngineStatus;
 
 /**
  * What an operator checks first: which build, which JVM and vector width, which CPU kernels (the native
- * instruction set in use, or why none), which model and whether the
- * engine serves it (with its backend, KV budget and load), which database, and how much room is left. Shown on the home page and by {@code GET /api/status}.
+ * instruction set in use, or why none), which model and whether the engine serves it (with its backend, KV
+ * budget and load), which database, and how much room is left. Shown on the home page and by
+ * {@code GET /api/status}.
  */
 public record SystemStatus(
         String version,

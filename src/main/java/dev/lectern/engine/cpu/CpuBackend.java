@@ -150,6 +150,28 @@ public final class CpuBackend implements Backend, AutoCloseable {
         return nativeKernels != null ? nativeKernels.isa() : CpuIsa.VECTOR;
     }
 
+    /** Which kernels this backend runs, and why (the CLI's first line, the status page). */
+    public String kernelsDescription() {
+        return describeKernels(new NativeKernels.Availability(nativeKernels, isa(), nativeDescription), species);
+    }
+
+    /** {@link #describeKernels(NativeKernels.Availability, VectorSpecies)} at the set's own vector width. */
+    public static String describeKernels(NativeKernels.Availability nativeKernels) {
+        return describeKernels(nativeKernels, nativeKernels.isa().species());
+    }
+
+    /**
+     * Which kernels a backend with these native kernels and vectors runs, in one sentence: the native
+     * instruction set and why it was chosen where the native kernels loaded, else the Vector API's width and
+     * why no native set runs.
+     */
+    public static String describeKernels(NativeKernels.Availability nativeKernels, VectorSpecies<Float> species) {
+        String vectors = "Vector API " + species.vectorBitSize() + "-bit kernels";
+        return nativeKernels.loaded()
+                ? nativeKernels.description() + "; " + vectors + " for the rest"
+                : vectors + ": " + nativeKernels.description();
+    }
+
     public int threads() {
         return pool.threads();
     }
@@ -234,8 +256,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         PanelWeights panels = packed.get(weight);
         if (panels != null) {
             switch (panels) {
-                case PackedInt8 int8 when rows <= NATIVE_Q8_0_MAX_ROWS && nativeKernels != null
-                        && nativeKernels.multipliesQ8_0Panels(int8) -> multiplyQ8_0Natively(int8, input, rows, output);
+                case PackedInt8 int8 when decodesQ8_0Natively(int8, rows) -> multiplyQ8_0Natively(int8, input, rows, output);
                 case PackedInt8 int8 -> multiplyPanels(packedInt8, int8, input, rows, null, output);
                 case PackedQ4_K q4 -> multiplyPanels(packedQ4_K, q4, input, rows, subBlockSums(input, rows, columns),
                         output);
@@ -295,6 +316,27 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int perChunk = Math.ceilDiv(panels, (int) Math.min(chunks, panels));
         pool.run(Math.ceilDiv(panels, perChunk), (chunk, worker) -> nativeKernels.multiplyQ8_0Panels(weight,
                 chunk * perChunk, Math.min(panels, (chunk + 1) * perChunk), quants, scales, rows, output));
+    }
+
+    private boolean decodesQ8_0Natively(PackedInt8 weight, int rows) {
+        return rows <= NATIVE_Q8_0_MAX_ROWS && nativeKernels != null && nativeKernels.multipliesQ8_0Panels(weight);
+    }
+
+    /**
+     * How {@link #matmul} rounds the activations of a product of {@code weight} with {@code rows} rows, as
+     * llama.cpp's vec_dot_type for the type says: the native kernels' row-interleaved products round them to
+     * Q8_K blocks (Q4_K, Q5_K, Q6_K) or Q8_0 blocks (Q4_0, and Q8_0 on the AVX2 sets), at any row count; on
+     * AVX-512, Q8_0 panels round them to Q8_0 blocks when decoding (up to {@value #NATIVE_Q8_0_MAX_ROWS} rows)
+     * and multiply them in float beyond; the Vector API kernels multiply them as they are. Call after
+     * {@link #prepare}, as the forward pass does.
+     */
+    public ActivationRounding inputRounding(WeightTensor weight, int rows) {
+        if (interleaved.containsKey(weight)
+                || (nativeKernels != null && nativeKernels.packs(weight.type(), weight.columns()))) {
+            return NativeKernels.roundsToQ8_K(weight.type()) ? ActivationRounding.Q8_K : ActivationRounding.Q8_0;
+        }
+        return packed.get(weight) instanceof PackedInt8 int8 && decodesQ8_0Natively(int8, rows)
+                ? ActivationRounding.Q8_0 : ActivationRounding.NONE;
     }
 
     /**

@@ -195,22 +195,25 @@ public final class NativeKernels {
         return Arrays.stream(CpuIsa.values()).filter(isa -> isa.isNative() && load(isa).loaded()).toList();
     }
 
+    /**
+     * The configured set, its description saying why it runs: the best this CPU has, the one
+     * {@code lectern.cpu.isa} names, or the best below one the CPU lacks; without one, why none runs.
+     */
     private static Availability chooseConfigured() {
         String named = System.getProperty("lectern.cpu.isa", "");
         CpuIsa wanted;
         if (!named.isBlank()) {
             wanted = CpuIsa.parse(named);
         } else if ("false".equalsIgnoreCase(System.getProperty("lectern.cpu.native", "true"))) {
-            return new Availability(null, CpuIsa.VECTOR, "native kernels turned off (lectern.cpu.native=false):"
-                    + " Vector API kernels");
+            return new Availability(null, CpuIsa.VECTOR, "native kernels turned off (lectern.cpu.native=false)");
         } else {
             wanted = CpuIsa.AVX512;
         }
         if (wanted == CpuIsa.VECTOR) {
-            return new Availability(null, CpuIsa.VECTOR, "native kernels turned off (lectern.cpu.isa=vector):"
-                    + " Vector API kernels");
+            return new Availability(null, CpuIsa.VECTOR, "native kernels turned off (lectern.cpu.isa=vector)");
         }
         Availability first = null;
+        Availability last = null;
         for (CpuIsa isa : CpuIsa.values()) {
             if (isa.ordinal() < wanted.ordinal() || !isa.isNative()) {
                 continue;
@@ -219,15 +222,20 @@ public final class NativeKernels {
             if (first == null) {
                 first = candidate;
             }
+            last = candidate;
             if (candidate.loaded()) {
+                String why;
                 if (isa == wanted) {
-                    return candidate;
+                    why = named.isBlank() ? "the best this CPU has" : "lectern.cpu.isa=" + named.trim();
+                } else {
+                    why = (named.isBlank() ? "" : "lectern.cpu.isa=" + named.trim() + ", but ") + first.description();
                 }
-                return new Availability(candidate.kernels(), isa, candidate.description() + " (" + wanted.id()
-                        + (named.isBlank() ? " not available: " : " asked for: ") + first.description() + ")");
+                return new Availability(candidate.kernels(), isa, candidate.description() + ", " + why + ", from "
+                        + library().file());
             }
         }
-        return new Availability(null, CpuIsa.VECTOR, first.description() + ": Vector API kernels");
+        // The lowest set's reason is why none runs ("this CPU lacks AVX2 ...", or the library's failure).
+        return new Availability(null, CpuIsa.VECTOR, last.description());
     }
 
     private static Availability tryLoad(CpuIsa isa) {
@@ -249,8 +257,7 @@ public final class NativeKernels {
         }
         try {
             NativeKernels kernels = new NativeKernels(lookup, isa);
-            return new Availability(kernels, isa, "native CPU kernels: " + isa.id() + " (" + isa.description()
-                    + ") from " + loaded.file());
+            return new Availability(kernels, isa, "native CPU kernels: " + isa.id() + " (" + isa.description() + ")");
         } catch (Throwable e) {
             return new Availability(null, isa, "native " + isa.id() + " kernels could not be bound: " + e);
         }
