@@ -9,8 +9,8 @@ package dev.lectern.engine.cpu;
 public enum ActivationRounding {
     NONE,
     /**
-     * Blocks of 32, an fp16 scale each ({@link Q8_0Rounding}): the native Q4_0 kernels, the native Q8_0 kernels
-     * of the AVX2 sets, and AVX-512's Q8_0 decode kernel.
+     * Blocks of 32, an fp16 scale each ({@link Q8_0Rounding}): the native Q4_0 kernels, the native Q8_0 kernels,
+     * and AVX-512's Q8_0 panel decode kernel.
      */
     Q8_0,
     /** Blocks of 256, a float scale each ({@link Q8_KRounding}): the native Q4_K, Q5_K and Q6_K kernels. */

@@ -23,11 +23,12 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The {@link Backend} for CPUs: native kernels for the CPU's instruction set ({@link NativeKernels},
- * {@link CpuIsa}) where they load, the Vector API for the rest. Where the native kernels load, Q4_K, Q5_K, Q6_K
- * and Q4_0 weights (and Q8_0 on the AVX2 sets) are repacked by {@link #prepare} into row-interleaved groups off the
+ * {@link CpuIsa}) where they load, the Vector API for the rest. Where the native kernels load, Q4_K, Q5_K, Q6_K,
+ * Q4_0 and Q8_0 weights are repacked by {@link #prepare} into row-interleaved groups off the
  * heap ({@link InterleavedWeights}) and multiplied in int8 on inputs rounded as llama.cpp rounds them (the
- * Vector API has no 8-bit multiply-add, and its 4-bit kernels are compute-bound); on AVX-512, Q8_0 weights
- * stay in Vector API panels, multiplied natively in int8 when decoding; decode attention over an F16 cache
+ * Vector API has no 8-bit multiply-add, and its 4-bit kernels are compute-bound); on AVX-512, Q8_0 weights the
+ * groups do not take (an odd number of blocks per row) stay in Vector API panels, multiplied natively in int8
+ * when decoding; decode attention over an F16 cache
  * runs natively. Without native kernels, Q8_0, Q6_K and Q4_K weights are repacked into row panels on the
  * heap ({@link PanelWeights}); other types are read in place as ggml blocks and dequantized in registers
  * (one kernel class per type). Output rows are split across a persistent {@link WorkerPool}, as is attention (by query row and
@@ -325,9 +326,9 @@ public final class CpuBackend implements Backend, AutoCloseable {
     /**
      * How {@link #matmul} rounds the activations of a product of {@code weight} with {@code rows} rows, as
      * llama.cpp's vec_dot_type for the type says: the native kernels' row-interleaved products round them to
-     * Q8_K blocks (Q4_K, Q5_K, Q6_K) or Q8_0 blocks (Q4_0, and Q8_0 on the AVX2 sets), at any row count; on
-     * AVX-512, Q8_0 panels round them to Q8_0 blocks when decoding (up to {@value #NATIVE_Q8_0_MAX_ROWS} rows)
-     * and multiply them in float beyond; the Vector API kernels multiply them as they are. Call after
+     * Q8_K blocks (Q4_K, Q5_K, Q6_K) or Q8_0 blocks (Q4_0, Q8_0), at any row count; on AVX-512, Q8_0 weights
+     * the groups do not take (an odd number of blocks per row) stay in panels, which round them to Q8_0 blocks
+     * when decoding (up to {@value #NATIVE_Q8_0_MAX_ROWS} rows) and multiply them in float beyond; the Vector API kernels multiply them as they are. Call after
      * {@link #prepare}, as the forward pass does.
      */
     public ActivationRounding inputRounding(WeightTensor weight, int rows) {

@@ -34,12 +34,12 @@ import dev.lectern.engine.tensor.WeightTensor;
  * The native CPU kernels of {@code kernels/cpu}, called through FFM. One library holds them for three
  * instruction sets ({@link CpuIsa}: AVX-512, AVX-VNNI, AVX2); an instance binds one set's functions:
  * <ul>
- * <li>Q4_K, Q5_K, Q6_K and Q4_0 weights (and, on the AVX2 sets, Q8_0), repacked at load into row-interleaved
+ * <li>Q4_K, Q5_K, Q6_K, Q4_0 and Q8_0 weights, repacked at load into row-interleaved
  * groups ({@link InterleavedWeights}) and multiplied with activations rounded to int8 as llama.cpp rounds
  * them (Q8_K blocks for K-quants, Q8_0 blocks for Q8_0 and Q4_0), any number of tokens: decoding and
  * prefill;
- * <li>on AVX-512, Q8_0 weights in the Vector API's heap panels, for decoding (prefill multiplies those
- * panels in float in Java);
+ * <li>on AVX-512, Q8_0 weights in the Vector API's heap panels, for decoding, where they are not packed
+ * (a row of an odd number of 32-column blocks);
  * <li>decode attention over an F16 or Q8_0 cache (one instruction widens 8 or 16 halves; the Vector API
  * needs ten).
  * </ul>
@@ -97,7 +97,7 @@ public final class NativeKernels {
     private final MethodHandle attendF16;
     private final MethodHandle attendQ8_0;
     private final MethodHandle attendRows;
-    /** Q8_0 repacked into row groups (the AVX2 sets), or null (AVX-512: see {@link #q8_0Panels}). */
+    /** Q8_0 repacked into row groups (every set; AVX-512 keeps {@link #q8_0Panels} for rows it cannot pack). */
     private final MethodHandle q8_0Packed;
     private final MethodHandle quantizeQ8_0;
     /** Q8_0 decoding on the Vector API's row panels (AVX-512), or null. */
@@ -337,8 +337,7 @@ public final class NativeKernels {
 
     /**
      * Whether {@link #pack} repacks weights of this type with {@code columns} columns for {@link #multiply}:
-     * Q4_K, Q5_K, Q6_K and Q4_0 on every set, Q8_0 on the AVX2 sets (AVX-512 multiplies Q8_0 on the Vector
-     * API's panels).
+     * Q4_K, Q5_K, Q6_K and Q4_0 on every set, and Q8_0 rows of an even number of blocks.
      */
     boolean packs(GgmlType type, int columns) {
         return switch (type) {

@@ -61,9 +61,9 @@ class ForwardParityTest {
      * quantized rows included, and was reverted).
      *
      * <p><b>The plain comparison</b> (types that round) is Lectern as it runs: the native int8 kernels round as
-     * llama.cpp does (Q4_K, Q5_K, Q6_K and Q4_0 on every instruction set; Q8_0 on the AVX2 sets, and when
-     * decoding on AVX-512: {@link dev.lectern.engine.cpu.CpuBackend#inputRounding}), the Vector API kernels
-     * multiply float activations, so its bound is what not rounding moves the logits.
+     * llama.cpp does (Q4_K, Q5_K, Q6_K and Q4_0 on every instruction set; Q8_0 rows of an even number of blocks
+     * on every set, other Q8_0 rows when decoding on AVX-512: {@link dev.lectern.engine.cpu.CpuBackend#inputRounding}),
+     * the Vector API kernels multiply float activations, so its bound is what not rounding moves the logits.
      *
      * <p>In both, Lectern's greedy choice equals llama.cpp's at every step, except where llama.cpp's own two
      * most likely tokens lie within the comparison's bound of each other (a tie at that precision; the
@@ -87,7 +87,7 @@ class ForwardParityTest {
         //   q6_k 2.3e-3 / 2.1e-4 / 9.1e-3;  q4_k_m 9.0e-4 / 1.2e-5 / 1.1e-2.
         // The paths differ little in the tight comparison (the worst moves with where an ulp flips a rounding);
         // in plain the native ones are as tight as the tight comparison wherever they round as llama.cpp does
-        // (K-quants and Q4_0 on every set, Q8_0 on the AVX2 sets: median 1e-5-2.5e-5, worst 1.5e-3), and the
+        // (K-quants and Q4_0 on every set, Q8_0 on the AVX2 sets when measured: median 1e-5-2.5e-5, worst 1.5e-3), and the
         // Vector API path sets the plain worst. Bounds are 2-4x.
         "tiny, f32, 5, 32, 2e-4, 1e-4, 0",
         "tiny, f16, 5, 32, 2e-4, 1e-4, 1e-3",
