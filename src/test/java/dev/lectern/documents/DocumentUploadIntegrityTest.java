@@ -205,7 +205,8 @@ class DocumentUploadIntegrityTest {
 
     private void assertStored(String name, byte[] content, HttpResponse<String> response) throws Exception {
         String sha256 = sha256(content);
-        assertThat(response.statusCode()).as(name + ": " + response.body()).isEqualTo(201);
+        // 200: the same bytes were stored before (a 1-byte file repeats across rounds); still checked below.
+        assertThat(response.statusCode()).as(name + ": " + response.body()).isIn(200, 201);
         assertThat(response.body()).as(name).contains("\"sha256\":\"" + sha256 + "\"", "\"sizeBytes\":" + content.length);
         Path stored = DATA_DIR.resolve("documents").resolve(sha256);
         assertThat(stored).as(name).exists();
