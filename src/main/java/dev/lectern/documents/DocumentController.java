@@ -3,6 +3,8 @@ package dev.lectern.documents;
 import java.security.Principal;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -19,9 +21,12 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * {@code /api/documents}: upload (multipart field {@code file}), list, show, text, delete and a
@@ -47,19 +52,33 @@ class DocumentController {
      */
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     Mono<ResponseEntity<DocumentResponse>> upload(@RequestBody Flux<PartEvent> parts, @RequestHeader HttpHeaders headers,
-            Principal principal) {
-        return documents.checkDeclaredLength(principal.getName(), headers.getContentLength()).then(upload(parts, principal));
+            Principal principal, ServerWebExchange exchange) {
+        return documents.checkDeclaredLength(principal.getName(), headers.getContentLength())
+                .then(upload(parts, principal, ConnectionEventLoop.of(exchange)));
     }
 
-    private Mono<ResponseEntity<DocumentResponse>> upload(Flux<PartEvent> parts, Principal principal) {
+    /**
+     * The first part named {@value #FILE_FIELD} is stored; every other part is read and released. The answer
+     * waits for the end of the body rather than cancelling what is left of it, and the upload's outcome is
+     * handled on the connection's event loop: Spring's multipart parser runs there and is not safe to cancel
+     * from another thread (it can release a buffer it has just handed on).
+     */
+    private Mono<ResponseEntity<DocumentResponse>> upload(Flux<PartEvent> parts, Principal principal, Executor eventLoop) {
+        Scheduler onEventLoop = Schedulers.fromExecutor(eventLoop);
+        AtomicBoolean fileSeen = new AtomicBoolean();
         return parts.windowUntil(PartEvent::isLast)
                 .concatMap(part -> part.switchOnFirst((first, events) -> {
-                    if (first.get() instanceof FilePartEvent file && FILE_FIELD.equals(file.name())) {
-                        return documents.upload(principal.getName(), file.filename(), events.map(PartEvent::content));
+                    if (first.get() instanceof FilePartEvent file && FILE_FIELD.equals(file.name())
+                            && fileSeen.compareAndSet(false, true)) {
+                        return documents.upload(principal.getName(), file.filename(), events.map(PartEvent::content),
+                                eventLoop).publishOn(onEventLoop);
                     }
-                    return events.doOnNext(event -> DataBufferUtils.release(event.content())).then(Mono.empty());
+                    return events.doOnNext(event -> DataBufferUtils.release(event.content())).then(Mono.<DocumentService.Upload>empty());
                 }))
-                .next()
+                .reduce((stored, none) -> stored)
+                // Parts queued in the window (or its first event) when the upload stops early are dropped by
+                // Reactor; each holds a buffer that only this releases.
+                .doOnDiscard(PartEvent.class, event -> DataBufferUtils.release(event.content()))
                 .switchIfEmpty(Mono.error(() -> new DocumentProblem(HttpStatus.BAD_REQUEST, "MISSING_FILE",
                         "Send the document as a multipart form field named \"file\".")))
                 .map(upload -> ResponseEntity.status(upload.created() ? HttpStatus.CREATED : HttpStatus.OK)

@@ -3,6 +3,7 @@ package dev.lectern.documents;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executor;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,9 +63,10 @@ class DocumentService {
         });
     }
 
-    Mono<Upload> upload(String username, String sentFilename, Flux<DataBuffer> content) {
+    /** {@code upstream} runs the signals sent to {@code content}: see {@link DocumentStore#receive}. */
+    Mono<Upload> upload(String username, String sentFilename, Flux<DataBuffer> content, Executor upstream) {
         String filename = DisplayFilename.of(sentFilename);
-        return store.receive(content).flatMap(received -> blocking(() -> {
+        return store.receive(content, upstream).flatMap(received -> blocking(() -> {
             if (received.sizeBytes() == 0) {
                 store.discard(received);
                 throw new DocumentProblem(HttpStatus.BAD_REQUEST, "EMPTY_FILE",

@@ -2,22 +2,16 @@ package dev.lectern.documents;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.util.unit.DataSize;
@@ -25,13 +19,12 @@ import org.springframework.util.unit.DataSize;
 import dev.lectern.config.LecternProperties;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Uploaded files on disk, content-addressed: {@code <data-dir>/documents/<sha256>}, so the same bytes
  * are stored once however many owners upload them. An upload streams into
  * {@code documents/incoming/} (same file system, so the final move is atomic) while its sha256 and size
- * are computed; it is never held in memory whole, and it stops at the first byte over the limit.
+ * are computed; it is never held in memory whole, and nothing past the limit is written.
  * Placing and removing a stored file happen under a lock per sha256, so a delete cannot remove a file
  * that a concurrent upload of the same bytes is about to reference.
  */
@@ -70,32 +63,14 @@ class DocumentStore {
     }
 
     /**
-     * Writes the stream to a new incoming file, hashing and counting as it goes. Errors with a 413
-     * {@link DocumentProblem} as soon as the limit is passed, leaving no file behind.
+     * Writes the stream to a new incoming file, hashing and counting the bytes written (see
+     * {@link UploadReceiver} for how, and why not {@code DataBufferUtils.write}). Errors with a 413
+     * {@link DocumentProblem} when the stream passes the limit, leaving no file behind. {@code upstream}
+     * runs every signal sent to {@code content}: the connection's event loop.
      */
-    Mono<Received> receive(Flux<DataBuffer> content) {
+    Mono<Received> receive(Flux<DataBuffer> content, Executor upstream) {
         Path target = incoming.resolve(UUID.randomUUID() + ".part");
-        MessageDigest sha256 = newSha256();
-        AtomicLong bytes = new AtomicLong();
-        long limit = maxUpload.toBytes();
-        Flux<DataBuffer> counted = content.doOnNext(buffer -> {
-            if (bytes.addAndGet(buffer.readableByteCount()) > limit) {
-                DataBufferUtils.release(buffer);
-                throw tooLarge();
-            }
-            try (DataBuffer.ByteBufferIterator views = buffer.readableByteBuffers()) {
-                while (views.hasNext()) {
-                    ByteBuffer view = views.next();
-                    sha256.update(view);
-                }
-            }
-        });
-        return DataBufferUtils.write(counted, target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
-                .then(Mono.fromSupplier(() -> new Received(target, HexFormat.of().formatHex(sha256.digest()), bytes.get())))
-                .onErrorResume(failure -> Mono.fromRunnable(() -> deleteQuietly(target))
-                        .subscribeOn(Schedulers.boundedElastic())
-                        .then(Mono.error(failure)))
-                .doOnCancel(() -> Schedulers.boundedElastic().schedule(() -> deleteQuietly(target)));
+        return UploadReceiver.receive(content, target, maxUpload.toBytes(), upstream, this::tooLarge);
     }
 
     /**
@@ -167,14 +142,6 @@ class DocumentStore {
             Files.deleteIfExists(file);
         } catch (IOException ignored) {
             // An orphan in incoming/ or an unreferenced stored file wastes space but harms nothing.
-        }
-    }
-
-    private static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException impossible) {
-            throw new IllegalStateException("every Java runtime has SHA-256", impossible);
         }
     }
 }
