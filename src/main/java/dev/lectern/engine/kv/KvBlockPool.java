@@ -156,6 +156,56 @@ public final class KvBlockPool implements AutoCloseable {
     }
 
     /**
+     * The blocks of {@code tokens} (whole blocks only) as a prefix the caller owns: blocks the cache already
+     * holds are shared; the others are allocated, filled by {@code reader} (outside the pool's lock: it reads
+     * a file) and registered. Stops at the first block it cannot allocate; null if it got none.
+     */
+    KvPrefix loadBlocks(int[] tokens, KvPrefixFile.BlockReader reader) throws java.io.IOException {
+        int blockSize = layout.blockSize();
+        int count = tokens.length / blockSize;
+        int[] held = new int[count];
+        int holding = 0;
+        int loaded = 0;
+        BlockHash hash = seed;
+        try {
+            for (; loaded < count; loaded++) {
+                hash = hash.next(tokens, loaded * blockSize, blockSize);
+                int block;
+                boolean fresh;
+                synchronized (this) {
+                    checkOpen();
+                    Integer cached = index.get(hash);
+                    if (cached != null) {
+                        retain(cached);
+                        block = cached;
+                        fresh = false;
+                    } else {
+                        int[] allocated = allocate(1);
+                        if (allocated == null) {
+                            break;
+                        }
+                        block = allocated[0];
+                        fresh = true;
+                    }
+                }
+                held[loaded] = block;
+                holding++;
+                if (fresh) {
+                    reader.read(loaded, segments[block]);
+                    register(block, hash);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException failure) {
+            releaseAll(held, 0, holding);
+            throw failure;
+        }
+        if (loaded == 0) {
+            return null;
+        }
+        return new KvPrefix(this, Arrays.copyOf(held, loaded), Arrays.copyOf(tokens, loaded * blockSize));
+    }
+
+    /**
      * Records that {@code block} holds the content {@code hash} names, so lookups find it; from now on it is
      * never written. Returns false, changing nothing, when another block already stands for that content
      * (two sequences computed the same prefix at once: the first one registered serves later lookups).
