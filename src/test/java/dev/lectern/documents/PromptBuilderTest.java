@@ -62,14 +62,14 @@ class PromptBuilderTest {
     private static PromptDocument doc(String filename, String title, String sha256, Instant created, String text) {
         Document d = new Document(UUID.nameUUIDFromBytes(filename.getBytes()), 1, filename, "application/pdf", 10,
                 sha256.repeat(32), title, null, null, 1, 42, text.length(), DocumentStatus.EXTRACTED, null, null,
-                created, created, created);
+                created, created, created, null);
         return new PromptDocument(d, text);
     }
 
     static LecternProperties properties(String systemPrompt, int reserved, int context) {
         return new LecternProperties(Path.of("data"), new LecternProperties.Model(null, context),
                 new LecternProperties.Engine(0, dev.lectern.engine.kv.KvDataType.F16, 16, 256, 256, 64, 2.5,
-                        Duration.ofSeconds(60)), new LecternProperties.Cache(DataSize.ofGigabytes(1)),
+                        Duration.ofSeconds(60)), new LecternProperties.Cache(DataSize.ofGigabytes(1), DataSize.ofGigabytes(1)),
                 new LecternProperties.Documents(DataSize.ofMegabytes(1), Duration.ofSeconds(5), 100_000, 1,
                         LecternProperties.Documents.Isolation.IN_PROCESS, DataSize.ofMegabytes(256), false),
                 new LecternProperties.Chat(systemPrompt, reserved), new LecternProperties.Database(null, null, null),

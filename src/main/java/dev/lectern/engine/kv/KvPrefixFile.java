@@ -176,6 +176,35 @@ public final class KvPrefixFile {
     }
 
     /**
+     * The file's token ids, checked against their hash and checksum, and its header checked against
+     * {@code expected}: what a cache needs to index the file at start-up without reading its blocks.
+     *
+     * @throws InvalidFileException when the file is damaged or of another model, layout or version
+     */
+    public static int[] readTokens(Path file, KvFingerprint expected) throws IOException {
+        Header header = readHeader(file);
+        if (!header.fingerprint().equals(expected)) {
+            throw new InvalidFileException(file, "written for another model, layout or engine version");
+        }
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            return checkedTokens(file, in, header);
+        }
+    }
+
+    private static int[] checkedTokens(Path file, FileChannel in, Header header) throws IOException {
+        ByteBuffer tokenBytes = ByteBuffer.allocate(4 * header.tokens()).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(in, tokenBytes, PAGE);
+        tokenBytes.flip();
+        if (crc(tokenBytes.duplicate()) != header.tokenCrc()
+                || !Arrays.equals(sha256(tokenBytes.duplicate()), header.tokenHash())) {
+            throw new InvalidFileException(file, "token ids do not match their checksum (damaged)");
+        }
+        int[] tokens = new int[header.tokens()];
+        tokenBytes.asIntBuffer().get(tokens);
+        return tokens;
+    }
+
+    /**
      * Loads the file's blocks into {@code pool} as a prefix the caller owns: blocks whose content the pool
      * already holds are shared, the others are read into new blocks, checked against their CRC and
      * registered. Stops early (a shorter prefix) when the pool has no free block; returns null if none was
@@ -193,15 +222,7 @@ public final class KvPrefixFile {
             throw new InvalidFileException(file, "block layout " + header.layout() + ", this engine's " + pool.layout());
         }
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer tokenBytes = ByteBuffer.allocate(4 * header.tokens()).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(in, tokenBytes, PAGE);
-            tokenBytes.flip();
-            if (crc(tokenBytes.duplicate()) != header.tokenCrc()
-                    || !Arrays.equals(sha256(tokenBytes.duplicate()), header.tokenHash())) {
-                throw new InvalidFileException(file, "token ids do not match their checksum (damaged)");
-            }
-            int[] tokens = new int[header.tokens()];
-            tokenBytes.asIntBuffer().get(tokens);
+            int[] tokens = checkedTokens(file, in, header);
             long blocksStart = PAGE + pageAligned(4L * header.tokens());
             return pool.loadBlocks(tokens, (block, target) -> {
                 ByteBuffer view = target.asByteBuffer();
