@@ -2,6 +2,9 @@
 -- conversations: today the system turn of one document. Its key is the SHA-256 of the KV fingerprint
 -- (model, layout, engine version) and the prefix's token ids, so two users' copies of one PDF share it.
 -- The blocks live in RAM (the engine's pool) and in a file under <data-dir>/kv-cache named by the key.
+-- V1 sketched a cache_entries table that nothing ever wrote (no code used it): it is replaced by this one,
+-- keyed the way the engine finds prefixes.
+DROP TABLE IF EXISTS cache_entries;
 CREATE TABLE cache_entries (
     prefix_key    TEXT PRIMARY KEY,
     fingerprint   TEXT        NOT NULL,

@@ -34,6 +34,7 @@ import dev.lectern.engine.generation.RequestHandle;
 import dev.lectern.engine.gguf.GgmlType;
 import dev.lectern.engine.kv.KvBlockPool;
 import dev.lectern.engine.kv.KvFingerprint;
+import dev.lectern.engine.kv.KvPoolStats;
 import dev.lectern.engine.kv.KvPrefix;
 import dev.lectern.engine.kv.KvLayout;
 import dev.lectern.engine.model.Qwen3Config;
@@ -141,7 +142,8 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
             PrefixStore store = null;
             if (cacheEntries != null) {
                 store = new PrefixStore(pool, fingerprint, properties.dataDir().resolve("kv-cache"),
-                        properties.cache().diskBudgetBytes(), cacheEntries, scheduler, stopTokens);
+                        properties.cache().diskBudgetBytes(), cacheEntries, scheduler, stopTokens,
+                        key -> events.publishEvent(new PrefixDeleted(key, true)));
                 store.open();
             }
             double seconds = (System.nanoTime() - started) / 1e9;
@@ -228,13 +230,25 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
         if (loaded == null || state != EngineState.READY) {
             return new EngineStatus(state, problem, file, 0, 0, null, null, null,
                     properties.engine().effectiveThreads(), model.contextLength(),
-                    properties.engine().kvType().name(), null, null, null);
+                    properties.engine().kvType().name(), null, null, null, null);
         }
         long bytes = fileSize(loaded.model().path());
+        KvPoolStats pool = loaded.pool().stats();
         return new EngineStatus(state, null, file, bytes, loaded.loadSeconds(), loaded.shape(), loaded.backend().name(),
                 loaded.backend().nativeKernelsDescription(), loaded.backend().threads(),
                 loaded.scheduler().settings().contextLength(), loaded.pool().layout().dataType().name(),
-                loaded.budget(), loaded.pool().stats(), loaded.scheduler().stats());
+                loaded.budget(), pool, loaded.scheduler().stats(), prefixCache(loaded.store(), pool));
+    }
+
+    private static PrefixCacheStatus prefixCache(PrefixStore store, KvPoolStats pool) {
+        if (store == null) {
+            return null;
+        }
+        PrefixStore.Totals totals = store.totals();
+        long disk = Math.min(totals.diskHitTokens(), pool.hitTokens());
+        return new PrefixCacheStatus(pool.queriedTokens(), pool.hitTokens(), pool.hitTokens() - disk, disk,
+                totals.diskLoads(), totals.entries(), totals.pinnedRamBytes(), totals.diskBytes(),
+                totals.diskBudgetBytes());
     }
 
     private static long fileSize(Path path) {

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import org.slf4j.Logger;
@@ -103,6 +104,8 @@ final class PrefixStore implements AutoCloseable {
     private final CacheEntryRepository repository;
     private final Scheduler scheduler;
     private final Set<Integer> stopTokens;
+    /** Hears the key of an entry found damaged when read back, and forgotten: its owners encode it again. */
+    private final Consumer<String> lost;
     private final ExecutorService writer;
     private final Map<String, Entry> entries = new HashMap<>();
     /** Each ready entry by the hash of its last whole block: how a prompt finds the entry it starts with. */
@@ -111,7 +114,7 @@ final class PrefixStore implements AutoCloseable {
     private long diskLoads;
 
     PrefixStore(KvBlockPool pool, KvFingerprint fingerprint, Path directory, long diskBudget,
-                CacheEntryRepository repository, Scheduler scheduler, Set<Integer> stopTokens) {
+                CacheEntryRepository repository, Scheduler scheduler, Set<Integer> stopTokens, Consumer<String> lost) {
         this.pool = pool;
         this.fingerprint = fingerprint;
         this.directory = directory;
@@ -119,6 +122,7 @@ final class PrefixStore implements AutoCloseable {
         this.repository = repository;
         this.scheduler = scheduler;
         this.stopTokens = Set.copyOf(stopTokens);
+        this.lost = lost;
         this.writer = Executors.newSingleThreadExecutor(runnable -> Thread.ofPlatform().name("lectern-kv-writer")
                 .daemon().unstarted(runnable));
     }
@@ -168,7 +172,7 @@ final class PrefixStore implements AutoCloseable {
             try {
                 tokens = KvPrefixFile.readTokens(file, fingerprint);
             } catch (KvPrefixFile.InvalidFileException invalid) {
-                dropFile(file, invalid.getMessage());
+                dropFile(file, invalid.reason());
                 repository.delete(row.key());
                 continue;
             }
@@ -286,7 +290,7 @@ final class PrefixStore implements AutoCloseable {
      */
     KvPrefix warm(int[] prompt) {
         Entry entry = entryFor(prompt);
-        KvPrefix ram = pool.lookup(prompt);
+        KvPrefix ram = pool.find(prompt);
         if (entry == null || (ram != null && ram.length() >= entry.wholeBlockTokens.length) || !entry.onDisk) {
             return ram;
         }
@@ -296,7 +300,7 @@ final class PrefixStore implements AutoCloseable {
             long started = System.nanoTime();
             KvPrefix loaded = KvPrefixFile.load(file, pool, fingerprint);
             if (loaded == null) {
-                return pool.lookup(prompt);
+                return pool.find(prompt);
             }
             log.info("Read {} ({} tokens) back from {} in {} ms", entry.label, loaded.length(), file.getFileName(),
                     (System.nanoTime() - started) / 1_000_000);
@@ -308,20 +312,18 @@ final class PrefixStore implements AutoCloseable {
                 }
             }
             // The lookup now also finds what follows the entry in RAM (a conversation's earlier turns).
-            KvPrefix all = pool.lookup(prompt);
+            KvPrefix all = pool.find(prompt);
             loaded.close();
             return all;
         } catch (KvPrefixFile.InvalidFileException invalid) {
-            synchronized (this) {
-                entry.onDisk = false;
-                entry.diskBytes = 0;
-            }
-            dropFile(file, invalid.getMessage());
-            writer.execute(() -> repository.upsert(row(entry)));
-            return pool.lookup(prompt);
+            // The entry is forgotten and its owners told, so it is encoded again; this prompt computes it.
+            dropFile(file, invalid.reason());
+            forget(entry);
+            lost.accept(entry.key);
+            return pool.find(prompt);
         } catch (IOException unreadable) {
             log.warn("Could not read {}: {}; the prefix is computed instead", file, unreadable.getMessage());
-            return pool.lookup(prompt);
+            return pool.find(prompt);
         }
     }
 
@@ -395,7 +397,7 @@ final class PrefixStore implements AutoCloseable {
                 if (entries.get(entry.key) != entry) {
                     return;
                 }
-                blocks = entry.pin != null ? entry.pin.first(entry.pin.length()) : pool.lookup(entry.wholeBlockTokens);
+                blocks = entry.pin != null ? entry.pin.first(entry.pin.length()) : pool.find(entry.wholeBlockTokens);
             }
             if (blocks == null || blocks.length() < entry.wholeBlockTokens.length) {
                 closeQuietly(blocks);
@@ -467,7 +469,7 @@ final class PrefixStore implements AutoCloseable {
             entry.pin.close();
             entry.pin = null;
         } else if (pinned && entry.pin == null) {
-            KvPrefix resident = pool.lookup(entry.wholeBlockTokens);
+            KvPrefix resident = pool.find(entry.wholeBlockTokens);
             if (resident != null && resident.length() == entry.wholeBlockTokens.length) {
                 pin(entry, resident);
             } else {
@@ -495,10 +497,20 @@ final class PrefixStore implements AutoCloseable {
     void delete(String key) {
         Entry entry;
         synchronized (this) {
-            entry = entries.remove(key);
-            if (entry == null) {
+            entry = entries.get(key);
+        }
+        if (entry != null) {
+            forget(entry);
+        }
+    }
+
+    private void forget(Entry entry) {
+        String key = entry.key;
+        synchronized (this) {
+            if (entries.get(key) != entry) {
                 return;
             }
+            entries.remove(key);
             if (entry.lastBlock != null) {
                 byLastBlock.remove(entry.lastBlock, entry);
             }

@@ -49,7 +49,7 @@ class PromptBuilderTest {
 
     @Test
     void tooLongReportsItsTokensTheLimitAndTheExcess() {
-        ContextBudget budget = new ContextBudget(properties);
+        ContextBudget budget = new ContextBudget(properties, () -> 0);
         ContextBudget.Fit fit = budget.check(3000, 3100);
         assertThat(fit.fits()).isFalse();
         assertThat(fit.needed()).isEqualTo(5148);
@@ -57,6 +57,18 @@ class PromptBuilderTest {
                 "needs 5,148 tokens", "context holds 4,096", "1,052 tokens over");
         assertThat(budget.check(1000, 2048).fits()).isTrue();
         assertThat(budget.check(1000, 2049).fits()).isFalse();
+    }
+
+    @Test
+    void aModelWithAShorterContextThanConfiguredIsTheLimit() {
+        ContextBudget budget = new ContextBudget(properties, () -> 3072);
+        ContextBudget.Fit fit = budget.check(1000, 1100);
+        assertThat(fit.fits()).isFalse();
+        assertThat(fit.contextLength()).isEqualTo(3072);
+        assertThat(fit.message()).contains("context holds 3,072 (the model's own context; lectern.model.context-length"
+                + " asks for 4,096)");
+        assertThat(new ContextBudget(properties, () -> 8192).check(1000, 2048).contextLength())
+                .as("the configured context when the engine's is not shorter").isEqualTo(4096);
     }
 
     private static PromptDocument doc(String filename, String title, String sha256, Instant created, String text) {

@@ -129,6 +129,19 @@ public final class KvBlockPool implements AutoCloseable {
      * the first block is cached. Counts the lookup in the pool's query and hit statistics.
      */
     public synchronized KvPrefix lookup(int[] tokens) {
+        KvPrefix found = find(tokens);
+        countQuery(tokens.length, found == null ? 0 : found.length());
+        return found;
+    }
+
+    /** Counts a prompt of {@code queried} tokens that started from {@code hit} cached ones (found elsewhere). */
+    public synchronized void countQuery(int queried, int hit) {
+        queriedTokens += queried;
+        hitTokens += hit;
+    }
+
+    /** As {@link #lookup}, without counting: for the cache's own bookkeeping, which is not a prompt's query. */
+    public synchronized KvPrefix find(int[] tokens) {
         checkOpen();
         int blockSize = layout.blockSize();
         int full = tokens.length / blockSize;
@@ -143,8 +156,6 @@ public final class KvBlockPool implements AutoCloseable {
             }
             found[hits++] = block;
         }
-        queriedTokens += tokens.length;
-        hitTokens += (long) hits * blockSize;
         if (hits == 0) {
             return null;
         }

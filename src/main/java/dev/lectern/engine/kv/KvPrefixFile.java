@@ -68,8 +68,16 @@ public final class KvPrefixFile {
 
     /** The file is not usable: damaged, truncated, of another model or format. The message says which. */
     public static final class InvalidFileException extends IOException {
+        private final String reason;
+
         public InvalidFileException(Path file, String reason) {
             super(file + ": " + reason);
+            this.reason = reason;
+        }
+
+        /** What is wrong with the file, without its name. */
+        public String reason() {
+            return reason;
         }
     }
 

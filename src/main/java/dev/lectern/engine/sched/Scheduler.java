@@ -307,6 +307,9 @@ public final class Scheduler implements AutoCloseable {
         KvPrefix given = active.request.prefix();
         KvPrefix found = given == null ? pool.lookup(Arrays.copyOf(active.tokens, active.tokenCount)) : null;
         KvPrefix prefix = given != null ? given : found;
+        if (given != null) {
+            pool.countQuery(active.tokenCount, Math.min(given.length(), active.tokenCount));
+        }
         if (prefix == null) {
             return pool.newSequence(settings.contextLength());
         }

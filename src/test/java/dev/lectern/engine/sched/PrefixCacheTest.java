@@ -25,8 +25,10 @@ import dev.lectern.engine.generation.GenerationRequest;
 import dev.lectern.engine.generation.GenerationResult;
 import dev.lectern.engine.kv.KvBlockPool;
 import dev.lectern.engine.kv.KvDataType;
+import dev.lectern.engine.kv.KvFingerprint;
 import dev.lectern.engine.kv.KvLayout;
 import dev.lectern.engine.kv.KvPrefix;
+import dev.lectern.engine.kv.KvPrefixFile;
 import dev.lectern.engine.kv.KvSequence;
 import dev.lectern.engine.model.Qwen3Forward;
 import dev.lectern.engine.model.Qwen3Model;
@@ -95,6 +97,42 @@ class PrefixCacheTest {
             }
             assertThat(pool.stats().hitTokens()).isEqualTo(192);
             assertThat(pool.stats().queriedTokens()).isEqualTo(prompt.length);
+        }
+    }
+
+    @Test
+    void logitsAfterAPrefixReadBackFromDiskIntoAnotherPoolEqualLogitsAfterRecomputingIt() throws IOException {
+        SplittableRandom random = new SplittableRandom(6);
+        int[] document = randomTokens(random, 140);
+        int[] prompt = IntStream.concat(IntStream.of(document), IntStream.of(randomTokens(random, 7))).toArray();
+        Qwen3Forward forward = new Qwen3Forward(model, new ReferenceBackend());
+        KvFingerprint fingerprint = KvFingerprint.of(model.fingerprint(), layout);
+        Path file = dir.resolve("document.kv");
+        float[] recomputed;
+        try (KvBlockPool pool = new KvBlockPool(layout, 16 * layout.blockBytes(), fingerprint.bytes())) {
+            try (KvSequence fresh = pool.newSequence(512)) {
+                fresh.reserve(prompt.length);
+                recomputed = forward.forward(prompt, positions(0, prompt.length), fresh, new int[] {prompt.length - 1});
+                fresh.registerFullBlocks(prompt);
+            }
+            try (KvPrefix encoded = pool.lookup(document)) {
+                assertThat(encoded.length()).isEqualTo(128);
+                KvPrefixFile.write(file, encoded, fingerprint);
+            }
+        }
+        // A new pool, as after a restart: nothing in RAM until the file is read.
+        try (KvBlockPool pool = new KvBlockPool(layout, 16 * layout.blockBytes(), fingerprint.bytes())) {
+            assertThat(pool.lookup(prompt)).isNull();
+            try (KvPrefix loaded = KvPrefixFile.load(file, pool, fingerprint);
+                 KvPrefix hit = pool.lookup(prompt);
+                 KvSequence reuser = pool.newSequence(512, hit)) {
+                assertThat(loaded.length()).isEqualTo(128);
+                assertThat(hit.length()).isEqualTo(128);
+                int[] rest = java.util.Arrays.copyOfRange(prompt, 128, prompt.length);
+                reuser.reserve(prompt.length);
+                float[] fromDisk = forward.forward(rest, positions(128, prompt.length), reuser, new int[] {rest.length - 1});
+                assertThat(fromDisk).containsExactly(recomputed);
+            }
         }
     }
 
