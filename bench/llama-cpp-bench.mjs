@@ -1,7 +1,8 @@
 // The llama.cpp side of bench/compare.sh: the tests of `lectern bench`, in llama-bench's terms, run in
 // llama.cpp through node-llama-cpp, with the same JSON lines on stdout (progress on stderr):
-//   ppN        N prompt tokens evaluated into an empty KV cache as one batched evaluation, logits for the
-//              last token only (llama-bench's llama_batch_get_one); tok/s = N / time.
+//   ppN        N prompt tokens evaluated into an empty KV cache (at --prefill-depth D: after D prompt tokens
+//              evaluated untimed, as llama-bench's -d) as one batched evaluation, logits for the last token
+//              only (llama-bench's llama_batch_get_one); tok/s = N / time.
 //   tgN at D   D prompt tokens evaluated untimed, then N tokens evaluated one at a time, each with logits
 //              and the next token chosen greedily from them (node-llama-cpp's sequence.evaluate loop: the
 //              Nth token sampled means N evaluations); tok/s = N / time.
@@ -9,8 +10,12 @@
 // decode test is evaluated once and the cache cut back to it before each repetition (llama-bench also
 // reuses the state after the depth prompt). Only the evaluation calls are timed.
 //
-// usage: node bench/llama-cpp-bench.mjs --model FILE [--prefill 512,2048] [--decode 128] [--depth 0]
-//            [--threads 2] [--reps 3] [--seed 1234] [--node-modules frontend/node_modules]
+// The KV cache is F16 unless --kv q8_0 (keys and values in Q8_0, with flash attention, which llama.cpp needs for
+// a quantized value cache). Which CPU variant of llama.cpp runs is node-llama-cpp's choice among the libraries
+// in its bins folder (the best the CPU has); bench/compare.sh --isa points --node-modules at a copy holding one.
+//
+// usage: node bench/llama-cpp-bench.mjs --model FILE [--prefill 512,2048] [--prefill-depth 0] [--decode 128] [--depth 0]
+//            [--threads 2] [--reps 3] [--seed 1234] [--kv f16|q8_0] [--node-modules frontend/node_modules]
 import { readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -23,20 +28,23 @@ const { getLlama, LlamaLogLevel } = await import(
 const BATCH_SIZE = 512;
 
 const tests = [
-    ...options.prefill.filter((n) => n > 0).map((n) => ({ name: `pp${n}`, kind: "prefill", tokens: n, depth: 0 })),
+    ...options.prefillDepth.flatMap((depth) => options.prefill.filter((n) => n > 0)
+        .map((n) => ({ name: `pp${n}`, kind: "prefill", tokens: n, depth }))),
     ...options.depth.flatMap((depth) => options.decode.filter((n) => n > 0)
         .map((n) => ({ name: `tg${n}`, kind: "decode", tokens: n, depth }))),
 ];
 if (tests.length === 0) fail("nothing to measure: --prefill and --decode are all 0");
 const positions = Math.max(...tests.map((t) => t.depth + t.tokens));
-const longestPrompt = Math.max(...tests.map((t) => (t.kind === "prefill" ? t.tokens : t.depth)), 1);
+const longestPrompt = Math.max(...tests.map((t) => (t.kind === "prefill" ? t.depth + t.tokens : t.depth)), 1);
 
 const loadStart = process.hrtime.bigint();
 const llama = await getLlama({ gpu: false, build: "never", usePrebuiltBinaries: true, skipDownload: true,
     logLevel: LlamaLogLevel.error });
 const model = await llama.loadModel({ modelPath: options.model, gpuLayers: 0 });
+const quantizedKv = options.kv === "q8_0" ? { experimentalKvCacheKeyType: "Q8_0", experimentalKvCacheValueType: "Q8_0",
+    flashAttention: true } : {};
 const context = await model.createContext({ contextSize: positions, batchSize: BATCH_SIZE,
-    threads: options.threads, sequences: 1 });
+    threads: options.threads, sequences: 1, ...quantizedKv });
 const loadSeconds = seconds(process.hrtime.bigint() - loadStart);
 if (context.contextSize < positions) fail(`llama.cpp gave a context of ${context.contextSize}, need ${positions}`);
 const sequence = context.getSequence();
@@ -47,6 +55,7 @@ const common = {
     backend: `llama.cpp (node-llama-cpp ${nodeLlamaCppVersion()}, CPU)`,
     threads: context.currentThreads,
     flash_attention: context.flashAttention,
+    kv: options.kv,
     load_s: round(loadSeconds, 3),
     model_mb: round(statSync(options.model).size / 1e6, 1),
 };
@@ -57,7 +66,8 @@ console.error(`llama.cpp system info: ${llama.systemInfo}`);
 for (const test of tests) {
     const nanos = [];
     for (let rep = -1; rep < options.reps; rep++) {
-        const elapsed = test.kind === "prefill" ? await timePrefill(test.tokens) : await timeDecode(test.tokens, test.depth);
+        const elapsed = test.kind === "prefill" ? await timePrefill(test.tokens, test.depth)
+            : await timeDecode(test.tokens, test.depth);
         console.error(`${test.name}${test.depth > 0 ? ` @ d${test.depth}` : ""} ${rep < 0 ? "warm-up" : `rep ${rep + 1}`}:`
             + ` ${(test.tokens / seconds(elapsed)).toFixed(1)} tok/s`);
         if (rep >= 0) nanos.push(elapsed);
@@ -66,7 +76,7 @@ for (const test of tests) {
     const middle = Math.floor(rates.length / 2);
     const median = rates.length % 2 === 1 ? rates[middle] : (rates[middle - 1] + rates[middle]) / 2;
     const line = { test: test.name };
-    if (test.kind === "decode") line.depth = test.depth;
+    if (test.kind === "decode" || test.depth > 0) line.depth = test.depth;
     Object.assign(line, { tok_s: round(median, 2), reps: rates.length, min: round(rates[0], 2),
         max: round(rates[rates.length - 1], 2), ...common,
         peak_rss_mb: round(process.resourceUsage().maxRSS * 1024 / 1e6, 1) });
@@ -76,22 +86,35 @@ await context.dispose();
 await model.dispose();
 await llama.dispose();
 
-async function timePrefill(tokens) {
-    await sequence.clearHistory();
-    const input = prompt.slice(0, tokens).map((id, i) => (i === tokens - 1 ? [id, { generateNext: { token: true } }] : id));
+async function timePrefill(tokens, depth) {
+    await fillTo(depth);
+    const input = prompt.slice(depth, depth + tokens)
+        .map((id, i) => (i === tokens - 1 ? [id, { generateNext: { token: true } }] : id));
     const start = process.hrtime.bigint();
     await sequence.controlledEvaluate(input);
     return process.hrtime.bigint() - start;
 }
 
-async function timeDecode(tokens, depth) {
-    if (sequence.nextTokenIndex > depth && sequence.contextTokens.slice(0, depth).every((id, i) => id === prompt[i])) {
-        await sequence.eraseContextTokenRanges([{ start: depth, end: sequence.nextTokenIndex }]);
+/** Leaves exactly the first `depth` prompt tokens in the cache, evaluating them only if not there yet. */
+async function fillTo(depth) {
+    // The longest run of prompt tokens the cache starts with: kept, cut to depth, or extended to it.
+    let kept = 0;
+    while (kept < sequence.nextTokenIndex && sequence.contextTokens[kept] === prompt[kept]) kept++;
+    if (kept >= depth) {
+        if (sequence.nextTokenIndex > depth) {
+            await sequence.eraseContextTokenRanges([{ start: depth, end: sequence.nextTokenIndex }]);
+        }
     } else {
-        await sequence.clearHistory();
-        if (depth > 0) await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(0, depth));
+        if (sequence.nextTokenIndex > kept) {
+            await sequence.eraseContextTokenRanges([{ start: kept, end: sequence.nextTokenIndex }]);
+        }
+        await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(kept, depth));
     }
     if (sequence.nextTokenIndex !== depth) fail(`the cache holds ${sequence.nextTokenIndex} tokens, expected ${depth}`);
+}
+
+async function timeDecode(tokens, depth) {
+    await fillTo(depth);
     // Like llama-bench, the first input is an arbitrary token; after it each step feeds its own greedy choice.
     // sequence.evaluate is node-llama-cpp's own decode loop: one evaluation and one sampling per token. (Its
     // controlledEvaluate, called once per token, measured ~6 ms slower per token on a tiny model.)
@@ -128,21 +151,24 @@ function seededTokens(count, seed) {
 
 function parseArguments(args) {
     const here = dirname(fileURLToPath(import.meta.url));
-    const parsed = { prefill: [512, 2048], decode: [128], depth: [0], threads: 2, reps: 3, seed: 1234,
+    const parsed = { prefill: [512, 2048], prefillDepth: [0], decode: [128], depth: [0], threads: 2, reps: 3, seed: 1234,
+        kv: "f16",
         nodeModules: resolve(here, "..", "frontend", "node_modules") };
-    const lists = { "--prefill": "prefill", "--decode": "decode", "--depth": "depth" };
+    const lists = { "--prefill": "prefill", "--prefill-depth": "prefillDepth", "--decode": "decode", "--depth": "depth" };
     const numbers = { "--threads": "threads", "--reps": "reps", "--seed": "seed" };
     for (let i = 0; i < args.length; i += 2) {
         const [flag, value] = [args[i], args[i + 1]];
         if (value === undefined) fail(`${flag} needs a value`);
         if (flag === "--model") parsed.model = value;
         else if (flag === "--node-modules") parsed.nodeModules = value;
+        else if (flag === "--kv") parsed.kv = value;
         else if (flag in lists) parsed[lists[flag]] = value.split(",").map((v) => integer(flag, v));
         else if (flag in numbers) parsed[numbers[flag]] = integer(flag, value);
         else fail(`unknown option ${flag}`);
     }
     if (!parsed.model) fail("--model FILE is required");
     if (parsed.reps < 1) fail("--reps must be at least 1");
+    if (!["f16", "q8_0"].includes(parsed.kv)) fail(`--kv takes f16 or q8_0, not ${parsed.kv}`);
     return parsed;
 }
 

@@ -25,7 +25,7 @@ final class Backends {
             case "cpu" -> {
                 CpuBackend cpu = threads != null ? new CpuBackend(threads) : new CpuBackend();
                 // On stderr: commands such as bench print JSON on stdout.
-                System.err.println("lectern: " + cpu.nativeKernelsDescription());
+                System.err.println("lectern: " + cpu.kernelsDescription());
                 yield new Handle(cpu, cpu);
             }
             case "reference" -> new Handle(new ReferenceBackend(), null);

@@ -13,6 +13,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 
 import dev.lectern.engine.cpu.CpuBackend;
+import dev.lectern.engine.kv.KvDataType;
 import dev.lectern.engine.model.Qwen3Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,6 +47,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--depth", split = ",", defaultValue = "0", paramLabel = "D",
             description = "prompt tokens in the KV cache before each decode test (default: ${DEFAULT-VALUE})")
     private List<Integer> depths;
+
+    @Option(names = "--prefill-depth", split = ",", defaultValue = "0", paramLabel = "D",
+            description = "prompt tokens in the KV cache before each prefill test, as llama-bench's -d"
+                    + " (default: ${DEFAULT-VALUE})")
+    private List<Integer> prefillDepths;
+
+    @Option(names = "--kv", defaultValue = "f16", paramLabel = "TYPE",
+            description = "KV cache type: f16 or q8_0 (default: ${DEFAULT-VALUE})")
+    private String kvName;
 
     @Option(names = "--concurrent", split = ",", defaultValue = "1", paramLabel = "N",
             description = "sequences decoding together in each decode test; tok_s is their aggregate rate"
@@ -95,13 +105,19 @@ final class BenchCommand implements Callable<Integer> {
                     + needed + " positions");
         }
         int longestPrompt = Math.max(interference, tests.stream()
-                .mapToInt(t -> t.kind() == BenchTest.Kind.PREFILL ? t.tokens() : t.depth()).max().orElseThrow());
+                .mapToInt(t -> t.kind() == BenchTest.Kind.PREFILL ? t.depth() + t.tokens() : t.depth()).max()
+                .orElseThrow());
+        KvDataType kvType = switch (kvName.toLowerCase(Locale.ROOT)) {
+            case "f16" -> KvDataType.F16;
+            case "q8_0" -> KvDataType.Q8_0;
+            default -> throw new IllegalArgumentException("--kv takes f16 or q8_0, not " + kvName);
+        };
         int maxConcurrent = tests.stream().mapToInt(BenchTest::concurrent).max().orElseThrow();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         long loadStart = System.nanoTime();
         try (Qwen3Model qwen = Qwen3Model.load(model); Backends.Handle backend = Backends.create(backendName, threads);
              EngineBench bench = new EngineBench(qwen, backend.backend(), context != null ? context : needed,
-                     longestPrompt, maxConcurrent, seed)) {
+                     longestPrompt, maxConcurrent, seed, kvType)) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             int threadCount = backend.backend() instanceof CpuBackend cpu ? cpu.threads() : 1;
             long modelBytes = Files.size(model);
@@ -111,10 +127,11 @@ final class BenchCommand implements Callable<Integer> {
             common.put("threads", threadCount);
             common.put("load_s", round(loadSeconds, 3));
             common.put("model_mb", round(modelBytes / MEGABYTE, 1));
+            common.put("kv", kvType.name().toLowerCase(Locale.ROOT));
             common.put("kv_mb", round(bench.kvCacheBytes() / MEGABYTE, 1));
             System.err.printf(Locale.ROOT, "loaded %s (%.0f MB) in %.2f s; backend %s, %d threads; KV cache %.0f MB"
-                            + " (F16, %d positions per sequence)%n", model.getFileName(), modelBytes / MEGABYTE, loadSeconds,
-                    backend.backend().name(), threadCount, bench.kvCacheBytes() / MEGABYTE,
+                            + " (%s, %d positions per sequence)%n", model.getFileName(), modelBytes / MEGABYTE,
+                    loadSeconds, backend.backend().name(), threadCount, bench.kvCacheBytes() / MEGABYTE, kvType,
                     context != null ? context : needed);
             List<BenchMeasurement> results = new ArrayList<>();
             for (BenchTest test : tests) {
@@ -144,11 +161,16 @@ final class BenchCommand implements Callable<Integer> {
 
     private List<BenchTest> tests() {
         List<BenchTest> tests = new ArrayList<>();
-        for (int n : prefill) {
-            if (n > 0) {
-                tests.add(BenchTest.prefill(n));
-            } else if (n < 0) {
-                throw new IllegalArgumentException("--prefill sizes must not be negative, got " + n);
+        for (int depth : prefillDepths) {
+            if (depth < 0) {
+                throw new IllegalArgumentException("--prefill-depth must not be negative, got " + depth);
+            }
+            for (int n : prefill) {
+                if (n > 0) {
+                    tests.add(BenchTest.prefill(n, depth));
+                } else if (n < 0) {
+                    throw new IllegalArgumentException("--prefill sizes must not be negative, got " + n);
+                }
             }
         }
         for (int depth : depths) {
@@ -181,6 +203,8 @@ final class BenchCommand implements Callable<Integer> {
         if (result.test().kind() == BenchTest.Kind.DECODE) {
             line.put("depth", result.test().depth());
             line.put("concurrent", result.test().concurrent());
+        } else if (result.test().depth() > 0) {
+            line.put("depth", result.test().depth());
         }
         line.put("tok_s", round(result.medianTokensPerSecond(), 2));
         if (result.test().kind() == BenchTest.Kind.DECODE) {

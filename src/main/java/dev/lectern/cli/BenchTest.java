@@ -1,8 +1,9 @@
 package dev.lectern.cli;
 
 /**
- * One test of {@code lectern bench}, in llama-bench's terms: {@code ppN} encodes N prompt tokens into an
- * empty KV cache; {@code tgN} at depth D generates N tokens one at a time after a D-token prompt, in each
+ * One test of {@code lectern bench}, in llama-bench's terms: {@code ppN} encodes N prompt tokens after a
+ * D-token prompt already cached (llama-bench's {@code -d}; usually D = 0, an empty KV cache); {@code tgN} at
+ * depth D generates N tokens one at a time after a D-token prompt, in each
  * of {@code concurrent} sequences decoding together.
  */
 record BenchTest(Kind kind, int tokens, int depth, int concurrent) {
@@ -13,7 +14,7 @@ record BenchTest(Kind kind, int tokens, int depth, int concurrent) {
         if (tokens < 1) {
             throw new IllegalArgumentException("a test needs at least one token, got " + tokens);
         }
-        if (depth < 0 || (kind == Kind.PREFILL && depth != 0)) {
+        if (depth < 0) {
             throw new IllegalArgumentException("depth " + depth + " is not valid for " + kind);
         }
         if (concurrent < 1 || (kind == Kind.PREFILL && concurrent != 1)) {
@@ -22,7 +23,11 @@ record BenchTest(Kind kind, int tokens, int depth, int concurrent) {
     }
 
     static BenchTest prefill(int tokens) {
-        return new BenchTest(Kind.PREFILL, tokens, 0, 1);
+        return prefill(tokens, 0);
+    }
+
+    static BenchTest prefill(int tokens, int depth) {
+        return new BenchTest(Kind.PREFILL, tokens, depth, 1);
     }
 
     static BenchTest decode(int tokens, int depth) {
@@ -48,6 +53,6 @@ record BenchTest(Kind kind, int tokens, int depth, int concurrent) {
      * and the generated tokens (the last of which needs no position, but the context keeps room for it).
      */
     int positions() {
-        return kind == Kind.PREFILL ? tokens + 1 : depth + tokens + 1;
+        return kind == Kind.PREFILL ? depth + tokens + 1 : depth + tokens + 1;
     }
 }

@@ -45,9 +45,10 @@ final class EngineBench implements AutoCloseable {
     private final int capacity;
     private KvPrefix depthPrefix;
 
-    EngineBench(Qwen3Model model, Backend backend, int capacity, int longestPrompt, int maxConcurrent, long seed) {
+    EngineBench(Qwen3Model model, Backend backend, int capacity, int longestPrompt, int maxConcurrent, long seed,
+                KvDataType kvType) {
         KvLayout layout = new KvLayout(model.config().blockCount(), model.config().kvWidth(), KvLayout.DEFAULT_BLOCK_SIZE,
-                KvDataType.F16);
+                kvType);
         // The shared depth prompt, and each concurrent sequence's own tokens (plus a copied partial block).
         int blocks = layout.blocksFor(capacity) + maxConcurrent * (layout.blocksFor(capacity) + 1);
         this.pool = KvBlockPool.ofBlocks(layout, blocks);
@@ -72,7 +73,7 @@ final class EngineBench implements AutoCloseable {
         long[] nanos = new long[reps];
         double[] perSequence = new double[reps];
         for (int rep = -1; rep < reps; rep++) {
-            Timing timing = test.kind() == BenchTest.Kind.PREFILL ? timePrefill(test.tokens())
+            Timing timing = test.kind() == BenchTest.Kind.PREFILL ? timePrefill(test.tokens(), test.depth())
                     : timeDecode(test.tokens(), test.depth(), test.concurrent());
             progress.accept(String.format(Locale.ROOT, "%s%s%s %s: %.1f tok/s", test.name(),
                     test.depth() > 0 ? " @ d" + test.depth() : "", test.concurrent() > 1 ? " x" + test.concurrent() : "",
@@ -88,11 +89,22 @@ final class EngineBench implements AutoCloseable {
     private record Timing(long nanos, double perSequenceTokensPerSecond) {
     }
 
-    /** The time from admission to the prompt's last logits. */
-    private Timing timePrefill(int tokens) {
-        GenerationResult result = submit(Arrays.copyOf(prompt, tokens), 1, null, GenerationListener.ignoring()).join();
-        long nanos = result.stats().prefillNanos();
-        return new Timing(nanos, tokens * 1e9 / nanos);
+    /**
+     * The time from admission to the prompt's last logits: {@code tokens} tokens encoded after the cached
+     * depth prompt (none at depth 0).
+     */
+    private Timing timePrefill(int tokens, int depth) {
+        KvPrefix prefix = depth > 0 ? depthPrefix(depth) : null;
+        try {
+            GenerationResult result = submit(Arrays.copyOf(prompt, depth + tokens), 1, prefix,
+                    GenerationListener.ignoring()).join();
+            long nanos = result.stats().prefillNanos();
+            return new Timing(nanos, tokens * 1e9 / nanos);
+        } finally {
+            if (prefix != null) {
+                prefix.close();
+            }
+        }
     }
 
     /**
@@ -124,13 +136,19 @@ final class EngineBench implements AutoCloseable {
         }
     }
 
-    /** The seeded prompt's first {@code depth} tokens as cached KV, encoded once for the longest depth asked. */
+    /**
+     * The seeded prompt's first {@code depth} tokens as cached KV, encoded once for the longest depth asked: a
+     * deeper test extends the cached prompt (a decode test at depth 32K after a prefill test at 16K encodes the
+     * second 16K only).
+     */
     private KvPrefix depthPrefix(int depth) {
         if (depthPrefix == null || depthPrefix.length() < depth) {
-            if (depthPrefix != null) {
-                depthPrefix.close();
+            KvPrefix shorter = depthPrefix;
+            depthPrefix = submit(Arrays.copyOf(prompt, depth), 1, shorter, GenerationListener.ignoring(), true).join()
+                    .kept();
+            if (shorter != null) {
+                shorter.close();
             }
-            depthPrefix = submit(Arrays.copyOf(prompt, depth), 1, null, GenerationListener.ignoring(), true).join().kept();
             if (depthPrefix.length() < depth) {
                 throw new IllegalStateException("the encoded depth prompt holds " + depthPrefix.length() + " of "
                         + depth + " positions");

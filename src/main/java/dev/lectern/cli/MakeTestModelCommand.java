@@ -21,6 +21,12 @@ import picocli.CommandLine.Option;
         })
 final class MakeTestModelCommand implements Callable<Integer> {
 
+    /**
+     * Where models go without {@code --output}: under the build folder, not the working folder (usually the
+     * repository root, where a forgotten 400 MB file would wait to be committed).
+     */
+    static final Path DEFAULT_DIRECTORY = Path.of("target", "models");
+
     @Option(names = "--shape", defaultValue = "tiny", paramLabel = "NAME",
             description = "tiny, small, qwen3-0.6b or qwen3-4b (default: ${DEFAULT-VALUE})")
     private String shape;
@@ -38,7 +44,8 @@ final class MakeTestModelCommand implements Callable<Integer> {
     private float outputStd;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = "where to write (default: ./<shape>-<type>-seed<seed>.gguf)")
+            description = "where to write (default: target/models/lectern-test-<shape>-<type>-seed<seed>.gguf in the"
+                    + " Lectern folder, which git and the build ignore)")
     private Path output;
 
     @Option(names = "--threads", paramLabel = "N",
@@ -68,7 +75,11 @@ final class MakeTestModelCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TestModelSpec spec = new TestModelSpec(ShapePreset.fromCliName(shape), WeightFormat.fromCliName(type), seed,
                 TestModelSpec.DEFAULT_STD, outputStd);
-        Path target = output != null ? output : Path.of(spec.describe() + ".gguf");
+        Path target = output != null ? output : LecternHome.resolve(DEFAULT_DIRECTORY.resolve(spec.describe() + ".gguf"));
+        Path folder = target.toAbsolutePath().getParent();
+        if (folder != null) {
+            Files.createDirectories(folder);
+        }
         Qwen3Vocabulary vocabulary = Qwen3Vocabulary.load(tokenizerDirectory != null ? tokenizerDirectory
                 : LecternHome.resolve(Qwen3Vocabulary.NPM_PACKAGE_DIRECTORY));
         long start = System.nanoTime();

@@ -121,7 +121,7 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
             model = Qwen3Model.load(path);
             LecternProperties.Engine settings = properties.engine();
             backend = new CpuBackend(settings.effectiveThreads());
-            log.info("Engine kernels: {}", backend.nativeKernelsDescription());
+            log.info("Engine kernels: {}", backend.kernelsDescription());
             Qwen3Config config = model.config();
             KvLayout layout = new KvLayout(config.blockCount(), config.kvWidth(), KvLayout.DEFAULT_BLOCK_SIZE,
                     settings.kvType());
@@ -235,7 +235,7 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
         long bytes = fileSize(loaded.model().path());
         KvPoolStats pool = loaded.pool().stats();
         return new EngineStatus(state, null, file, bytes, loaded.loadSeconds(), loaded.shape(), loaded.backend().name(),
-                loaded.backend().nativeKernelsDescription(), loaded.backend().threads(),
+                loaded.backend().kernelsDescription(), loaded.backend().threads(),
                 loaded.scheduler().settings().contextLength(), loaded.pool().layout().dataType().name(),
                 loaded.budget(), pool, loaded.scheduler().stats(), prefixCache(loaded.store(), pool));
     }

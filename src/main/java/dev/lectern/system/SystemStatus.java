@@ -3,8 +3,10 @@ package dev.lectern.system;
 import dev.lectern.inference.EngineStatus;
 
 /**
- * What an operator checks first: which build, which JVM and vector width, which model and whether the
- * engine serves it (with its backend, KV budget and load), which database, and how much room is left. Shown on the home page and by {@code GET /api/status}.
+ * What an operator checks first: which build, which JVM and vector width, which CPU kernels (the native
+ * instruction set in use, or why none), which model and whether the engine serves it (with its backend, KV
+ * budget and load), which database, and how much room is left. Shown on the home page and by
+ * {@code GET /api/status}.
  */
 public record SystemStatus(
         String version,
@@ -12,6 +14,7 @@ public record SystemStatus(
         int cpuCores,
         int engineThreads,
         String vectorSupport,
+        String cpuKernels,
         ModelStatus model,
         EngineStatus engine,
         long maxUploadBytes,

@@ -11,6 +11,8 @@ import org.springframework.stereotype.Service;
 
 import dev.lectern.cli.LecternVersion;
 import dev.lectern.config.LecternProperties;
+import dev.lectern.engine.cpu.CpuBackend;
+import dev.lectern.engine.cpu.NativeKernels;
 import dev.lectern.engine.cpu.VectorCapabilities;
 import dev.lectern.inference.InferenceService;
 
@@ -26,6 +28,7 @@ public class SystemStatusService {
     private final LecternProperties properties;
     private final JdbcClient jdbc;
     private final VectorCapabilities vectors;
+    private final String cpuKernels;
     private final InferenceService inference;
 
     SystemStatusService(LecternProperties properties, JdbcClient jdbc, InferenceService inference) {
@@ -33,8 +36,10 @@ public class SystemStatusService {
         this.jdbc = jdbc;
         this.inference = inference;
         this.vectors = VectorCapabilities.detect();
-        log.info("Engine: {} CPU cores, {} threads, {}", Runtime.getRuntime().availableProcessors(),
-                properties.engine().effectiveThreads(), vectors.describe());
+        // After detect(): it names the missing JVM flag before anything touches a vector class.
+        this.cpuKernels = CpuBackend.describeKernels(NativeKernels.load());
+        log.info("Engine: {} CPU cores, {} threads, {}; {}", Runtime.getRuntime().availableProcessors(),
+                properties.engine().effectiveThreads(), vectors.describe(), cpuKernels);
     }
 
     /** Blocking (a database round trip and file-system calls): call it off the event loop. */
@@ -49,6 +54,7 @@ public class SystemStatusService {
                 Runtime.getRuntime().availableProcessors(),
                 properties.engine().effectiveThreads(),
                 vectors.describe(),
+                cpuKernels,
                 new SystemStatus.ModelStatus(modelPath != null ? modelPath.toString() : null,
                         modelPath != null, modelFound, modelFound ? sizeOf(modelPath) : 0,
                         model.contextLength()),

@@ -82,10 +82,14 @@ public final class TestModelGenerator {
         List<PlannedTensor> plan = new ArrayList<>();
         int vocab = Qwen3Vocabulary.EMBEDDING_ROWS;
         TensorRole embeddingRole = shape.tiedEmbeddings() ? TensorRole.OUTPUT_HEAD : TensorRole.TOKEN_EMBEDDING;
-        float embeddingStd = shape.tiedEmbeddings() ? spec.outputStd() : spec.weightStd();
+        float embeddingStd = shape.tiedEmbeddings() ? spec.outputStd() : spec.embeddingStd();
         plan.add(matrix(spec, "token_embd.weight", embeddingRole, -1, shape.hidden(), vocab, embeddingStd));
         if (!shape.tiedEmbeddings()) {
-            plan.add(matrix(spec, "output.weight", TensorRole.OUTPUT_HEAD, -1, shape.hidden(), vocab, spec.outputStd()));
+            PlannedTensor head = matrix(spec, "output.weight", TensorRole.OUTPUT_HEAD, -1, shape.hidden(), vocab,
+                    spec.outputStd());
+            plan.add(spec.outputType() == null ? head : new PlannedTensor(head.name(), head.role(), head.layer(),
+                    head.columns(), head.rows(), WeightFormat.fitToRow(spec.outputType(), head.columns()),
+                    head.standardDeviation()));
         }
         plan.add(norm(spec, "output_norm.weight", shape.hidden()));
         int queryWidth = shape.heads() * shape.headDim();
@@ -97,13 +101,15 @@ public final class TestModelGenerator {
             plan.add(matrix(spec, prefix + "attn_q.weight", TensorRole.ATTENTION_QUERY, layer, shape.hidden(), queryWidth, std));
             plan.add(matrix(spec, prefix + "attn_k.weight", TensorRole.ATTENTION_KEY, layer, shape.hidden(), kvWidth, std));
             plan.add(matrix(spec, prefix + "attn_v.weight", TensorRole.ATTENTION_VALUE, layer, shape.hidden(), kvWidth, std));
-            plan.add(matrix(spec, prefix + "attn_output.weight", TensorRole.ATTENTION_OUTPUT, layer, queryWidth, shape.hidden(), std));
+            plan.add(matrix(spec, prefix + "attn_output.weight", TensorRole.ATTENTION_OUTPUT, layer, queryWidth, shape.hidden(),
+                    spec.residualStd()));
             plan.add(norm(spec, prefix + "attn_q_norm.weight", shape.headDim()));
             plan.add(norm(spec, prefix + "attn_k_norm.weight", shape.headDim()));
             plan.add(norm(spec, prefix + "ffn_norm.weight", shape.hidden()));
             plan.add(matrix(spec, prefix + "ffn_gate.weight", TensorRole.FEED_FORWARD_GATE, layer, shape.hidden(), shape.feedForward(), std));
             plan.add(matrix(spec, prefix + "ffn_up.weight", TensorRole.FEED_FORWARD_UP, layer, shape.hidden(), shape.feedForward(), std));
-            plan.add(matrix(spec, prefix + "ffn_down.weight", TensorRole.FEED_FORWARD_DOWN, layer, shape.feedForward(), shape.hidden(), std));
+            plan.add(matrix(spec, prefix + "ffn_down.weight", TensorRole.FEED_FORWARD_DOWN, layer, shape.feedForward(), shape.hidden(),
+                    spec.residualStd()));
         }
         return plan;
     }

@@ -61,6 +61,21 @@ class BenchCommandTest {
         assertThat(output.getErr()).contains("pp20 warm-up").contains("tg4 @ d30 rep 2").contains("peak RSS");
     }
 
+    /** llama-bench's -d for prefill: pp8 after 12 cached tokens; and a Q8_0 KV cache, named in every line. */
+    @Test
+    void prefillRunsAtADepthAndTheCacheCanBeQ8_0(CapturedOutput output) {
+        assertThat(LecternCommand.execute("bench", "--model", model.toString(), "--prefill", "8", "--prefill-depth",
+                "0,12", "--decode", "0", "--kv", "q8_0", "--reps", "1", "--threads", "2", "--json")).isZero();
+        List<JsonNode> results = output.getOut().lines().map(line -> JsonMapper.builder().build().readTree(line)).toList();
+        assertThat(results).extracting(r -> r.get("test").asString()).containsExactly("pp8", "pp8");
+        assertThat(results.get(0).has("depth")).isFalse();
+        assertThat(results.get(1).get("depth").asInt()).isEqualTo(12);
+        assertThat(results).allSatisfy(r -> assertThat(r.get("kv").asString()).isEqualTo("q8_0"));
+        assertThat(output.getErr()).contains("(Q8_0, 21 positions per sequence)");
+        assertThat(LecternCommand.execute("bench", "--model", model.toString(), "--kv", "q4_0")).isEqualTo(1);
+        assertThat(output.getErr()).contains("--kv takes f16 or q8_0, not q4_0");
+    }
+
     @Test
     void concurrentDecodeAndInterferenceLinesCarryTheirFigures(CapturedOutput output) {
         assertThat(LecternCommand.execute("bench", "--model", model.toString(), "--prefill", "0", "--decode", "6",

@@ -44,6 +44,26 @@ class EngineCommandsTest {
         assertThat(output.getOut()).doesNotContain("[151645]");
     }
 
+    /** Not into the working folder (usually the repository root), where git would offer to commit it. */
+    @Test
+    void withoutAnOutputTheModelGoesUnderTargetModels(CapturedOutput output) {
+        String home = System.getProperty("lectern.home");
+        System.setProperty("lectern.home", dir.toString());
+        try {
+            assertThat(LecternCommand.execute("make-test-model", "--shape", "tiny", "--type", "q8_0", "--seed", "5",
+                    "--tokenizer-dir", Qwen3Vocabulary.NPM_PACKAGE_DIRECTORY.toAbsolutePath().toString())).isZero();
+        } finally {
+            if (home == null) {
+                System.clearProperty("lectern.home");
+            } else {
+                System.setProperty("lectern.home", home);
+            }
+        }
+        Path expected = dir.resolve("target/models/lectern-test-tiny-q8_0-seed5.gguf");
+        assertThat(expected).isRegularFile();
+        assertThat(output.getOut()).contains(expected.toAbsolutePath().toString());
+    }
+
     @Test
     void failuresSayWhatWentWrongInOneLine(CapturedOutput output) {
         assertThat(LecternCommand.execute("inspect", "--model", dir.resolve("missing.gguf").toString())).isEqualTo(1);

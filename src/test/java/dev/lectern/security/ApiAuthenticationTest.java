@@ -12,6 +12,7 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import dev.lectern.LecternIntegrationTest;
+import dev.lectern.engine.cpu.NativeKernels;
 
 class ApiAuthenticationTest extends LecternIntegrationTest {
 
@@ -68,7 +69,12 @@ class ApiAuthenticationTest extends LecternIntegrationTest {
                 .expectBody()
                 .jsonPath("$.database.mode").isEqualTo("embedded")
                 .jsonPath("$.database.serverVersion").value(String.class, v -> assertThat(v).startsWith("17."))
-                .jsonPath("$.vectorSupport").value(String.class, v -> assertThat(v).contains("native access enabled"))
+                .jsonPath("$.vectorSupport").value(String.class, v -> assertThat(v).contains("-bit vectors")
+                        .doesNotContain("DISABLED"))
+                // The instruction set this JVM chose, by name, or the Vector API and why.
+                .jsonPath("$.cpuKernels").value(String.class, v -> assertThat(v).startsWith(
+                        NativeKernels.load().loaded() ? "native CPU kernels: " + NativeKernels.load().isa().id() + " "
+                                : "Vector API "))
                 .jsonPath("$.model.configured").isEqualTo(false)
                 .jsonPath("$.maxUploadBytes").isEqualTo(200 * 1024 * 1024);
     }

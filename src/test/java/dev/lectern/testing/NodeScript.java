@@ -18,7 +18,13 @@ import java.util.concurrent.TimeUnit;
 public final class NodeScript {
 
     public static final Path SCRIPTS = Path.of("src/test/node");
-    public static final Path NODE_MODULES = Path.of("frontend/node_modules");
+    /**
+     * The npm install the references run from: the build's, or {@code -Dlectern.test.node-modules=DIR}. A copy of
+     * it without llama.cpp's AVX-512 CPU builds (bins/linux-x64/libggml-cpu-{zen4,skylakex,icelake,...}.so) makes
+     * llama.cpp load its AVX2 build, as on a CPU without AVX-512 (README, Tests and CI).
+     */
+    public static final Path NODE_MODULES = Path.of(System.getProperty("lectern.test.node-modules",
+            "frontend/node_modules"));
 
     private NodeScript() {
     }

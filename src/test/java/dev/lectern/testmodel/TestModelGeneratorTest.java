@@ -97,6 +97,34 @@ class TestModelGeneratorTest {
         }
     }
 
+    /**
+     * Parity models: a large embedding, small residual writers, a wide output head in F32, the rest as usual
+     * (DESIGN.md, Test models); and the default spec keeps its old spreads, so existing files do not change.
+     */
+    @Test
+    void parityModelsWriteSmallCorrectionsOntoALargeEmbeddingAndKeepTheHeadInF32() throws IOException {
+        // The residual writers' spread keeps the feed-forward output ~0.3% of the embedding's on either shape.
+        assertThat(TestModelSpec.parityResidualStd(ShapePreset.SMALL)).isEqualTo(0.002f);
+        assertThat(TestModelSpec.parityResidualStd(ShapePreset.TINY)).isEqualTo(0.02f);
+        TestModelSpec spec = TestModelSpec.forParity(ShapePreset.TINY, WeightFormat.Q8_0, 3).withResidualStd(0.005f);
+        assertThat(spec.describe()).isEqualTo("lectern-test-tiny-q8_0-seed3-out1.0-emb1.0-res0.005-headf32");
+        Path file = generate(spec);
+        try (GgufFile gguf = GgufFile.open(file)) {
+            assertThat(gguf.requireTensor("output.weight").type()).isEqualTo(GgmlType.F32);
+            assertThat(gguf.requireTensor("token_embd.weight").type()).isEqualTo(GgmlType.Q8_0);
+            assertThat(gguf.requireTensor("blk.0.ffn_down.weight").type()).isEqualTo(GgmlType.Q8_0);
+            assertThat(stats(gguf, "output.weight")[1]).isBetween(0.98, 1.02);
+            assertThat(stats(gguf, "token_embd.weight")[1]).isBetween(0.98, 1.02);
+            assertThat(stats(gguf, "blk.1.attn_output.weight")[1]).isBetween(0.0048, 0.0052);
+            assertThat(stats(gguf, "blk.1.ffn_down.weight")[1]).isBetween(0.0048, 0.0052);
+            assertThat(stats(gguf, "blk.1.ffn_gate.weight")[1]).isBetween(0.019, 0.021);
+        }
+        TestModelSpec plain = TestModelSpec.of(ShapePreset.TINY, WeightFormat.Q8_0, 3);
+        assertThat(plain.embeddingStd()).isEqualTo(plain.residualStd()).isEqualTo(TestModelSpec.DEFAULT_STD);
+        assertThat(plain.outputType()).isNull();
+        assertThat(plain.describe()).isEqualTo("lectern-test-tiny-q8_0-seed3");
+    }
+
     @Test
     void everyFormatWritesMatricesTheEngineCanRead() throws IOException {
         for (WeightFormat format : WeightFormat.values()) {

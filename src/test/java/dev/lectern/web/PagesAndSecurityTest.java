@@ -70,7 +70,34 @@ class PagesAndSecurityTest extends LecternIntegrationTest {
                 .contains("PostgreSQL 17")
                 .contains("(embedded)")
                 .contains("No model is configured")
+                .contains("CPU kernels")
                 .contains("Sign out");
+    }
+
+    /** Pages that do not exist yet get Lectern's own page, with the way home, not Spring's "Whitelabel" page. */
+    @Test
+    void unknownPagesShowAStyledNotFoundPageWithALinkHome() {
+        FormLogin.Result login = FormLogin.signIn(client, ADMIN, ADMIN_PASSWORD);
+        for (String path : new String[] {"/documents", "/chat"}) {
+            String page = client.get().uri(path).cookie("SESSION", login.sessionCookie()).accept(MediaType.TEXT_HTML)
+                    .exchange()
+                    .expectStatus().isNotFound()
+                    .expectBody(String.class).returnResult().getResponseBody();
+            assertThat(page)
+                    .contains("<title>Page not found · Lectern</title>", "/css/lectern.css", "404 · Not Found")
+                    .contains("There is no page at <code>" + path + "</code>")
+                    .contains("href=\"/\"", "Back to the home page")
+                    .doesNotContain("Whitelabel");
+        }
+    }
+
+    @Test
+    void unknownApiPathsStillAnswerJson() {
+        client.get().uri("/api/nothing-here").headers(h -> h.setBasicAuth(ADMIN, ADMIN_PASSWORD))
+                .accept(MediaType.APPLICATION_JSON).exchange()
+                .expectStatus().isNotFound()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_JSON)
+                .expectBody().jsonPath("$.status").isEqualTo(404);
     }
 
     @Test
@@ -112,7 +139,8 @@ class PagesAndSecurityTest extends LecternIntegrationTest {
         client.get().uri("/actuator/health").headers(h -> h.setBasicAuth(ADMIN, ADMIN_PASSWORD)).exchange()
                 .expectStatus().isOk()
                 .expectBody()
-                .jsonPath("$.components.db.status").isEqualTo("UP");
+                .jsonPath("$.components.db.status").isEqualTo("UP")
+                .jsonPath("$.components.diskSpace.details.path").isEqualTo(DATA_DIR.toAbsolutePath().toString());
         client.get().uri("/actuator/prometheus").headers(h -> h.setBasicAuth(ADMIN, ADMIN_PASSWORD)).exchange()
                 .expectStatus().isOk()
                 .expectBody(String.class).value(metrics -> assertThat(metrics).contains("jvm_memory_used_bytes"));

@@ -22,13 +22,15 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The {@link Backend} for CPUs, on the Vector API. Q8_0, Q6_K and Q4_K weights are repacked by {@link #prepare}
- * into row panels on the heap ({@link PanelWeights}); other types are read in place as ggml blocks and
- * dequantized in registers (one kernel class per type). Where the {@link NativeKernels} load, Q4_K and Q6_K
- * weights are instead read in place by native int8 kernels, Q8_0 panels are multiplied in int8 when
- * decoding (those products round their inputs to int8 as llama.cpp does: the Vector API has no 8-bit
- * multiply-add, and its 4-bit kernels are compute-bound), and decode attention over an F16 cache runs
- * natively. Output rows are split across a persistent {@link WorkerPool}, as is attention (by query row and
+ * The {@link Backend} for CPUs: native kernels for the CPU's instruction set ({@link NativeKernels},
+ * {@link CpuIsa}) where they load, the Vector API for the rest. Where the native kernels load, Q4_K, Q5_K, Q6_K
+ * and Q4_0 weights (and Q8_0 on the AVX2 sets) are repacked by {@link #prepare} into row-interleaved groups off the
+ * heap ({@link InterleavedWeights}) and multiplied in int8 on inputs rounded as llama.cpp rounds them (the
+ * Vector API has no 8-bit multiply-add, and its 4-bit kernels are compute-bound); on AVX-512, Q8_0 weights
+ * stay in Vector API panels, multiplied natively in int8 when decoding; decode attention over an F16 cache
+ * runs natively. Without native kernels, Q8_0, Q6_K and Q4_K weights are repacked into row panels on the
+ * heap ({@link PanelWeights}); other types are read in place as ggml blocks and dequantized in registers
+ * (one kernel class per type). Output rows are split across a persistent {@link WorkerPool}, as is attention (by query row and
  * key/value head, or natively by shares of the context). The cheap row operations run on the caller's thread.
  *
  * <p>One caller at a time (the scheduler thread): the pool, the RoPE table and the scratch buffers are
@@ -46,9 +48,11 @@ public final class CpuBackend implements Backend, AutoCloseable {
      * chunk should stay in its core's L2 (1 MiB here) next to the activations.
      */
     private static final long PREFILL_CHUNK_BYTES = 256 * 1024;
+    /** Bytes of the mapped file one packing task reads before it releases them. */
+    private static final long PACK_CHUNK_BYTES = 8L << 20;
     /**
-     * Input rows up to which Q8_0 panels are multiplied natively in int8: decoding, one sequence or a few
-     * batched. The kernel's cost grows by a whole pass of int8 products per row, so from 8 rows the float
+     * Input rows up to which Q8_0 panels are multiplied natively in int8 (AVX-512): decoding, one sequence or a
+     * few batched. The kernel's cost grows by a whole pass of int8 products per row, so from 8 rows the float
      * panel kernel, which keeps weights in registers across 8 rows, wins. Measured on qwen3-0.6b q8_0
      * forward steps (Zen 5, 2 threads, same JVM): 4 rows 32 ms native against 55 float, 8 rows 59 against 53.
      */
@@ -61,6 +65,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
     private final PanelMatmul<PackedQ4_K> packedQ4_K;
     /** Weights repacked by {@link #prepare}; weak keys, so a closed model's copies go with its tensors. */
     private final Map<WeightTensor, PanelWeights> packed = Collections.synchronizedMap(new WeakHashMap<>());
+    private final Map<WeightTensor, InterleavedWeights> interleaved = Collections.synchronizedMap(new WeakHashMap<>());
     private final RowOps ops;
     private final GroupedQueryAttention attention;
     private final RopeTable rope = new RopeTable();
@@ -75,23 +80,28 @@ public final class CpuBackend implements Backend, AutoCloseable {
     private short[] roundedSums = new short[0];
     private byte[] decodeQuants = new byte[0];
     private float[] decodeScales = new float[0];
-    private byte[] tiledQuants = new byte[0];
-    private float[] tiledScales = new float[0];
-    private int[] tiledSums = new int[0];
 
-    /** One thread per available processor, the widest vectors the CPU has, native kernels where they load. */
+    /** One thread per available processor, the configured kernels ({@link NativeKernels#load()}). */
     public CpuBackend() {
         this(Runtime.getRuntime().availableProcessors());
     }
 
-    /** {@code threads} threads, the widest vectors the CPU has, native kernels where they load. */
+    /**
+     * {@code threads} threads and the configured kernels: the best instruction set the CPU has, or the one
+     * {@code lectern.cpu.isa} names, with the Vector API at that set's width ({@link CpuIsa#species()}).
+     */
     public CpuBackend(int threads) {
-        this(threads, FloatVector.SPECIES_PREFERRED, NativeKernels.load());
+        this(threads, NativeKernels.load());
+    }
+
+    /** {@code threads} threads and the given kernels (tests run every instruction set the CPU has). */
+    public CpuBackend(int threads, NativeKernels.Availability kernels) {
+        this(threads, kernels.isa().species(), kernels);
     }
 
     /** Vector API kernels only, of the given width (the kernel tests compare both widths to the reference). */
     public CpuBackend(int threads, VectorSpecies<Float> species) {
-        this(threads, species, new NativeKernels.Availability(null, "native kernels not asked for"));
+        this(threads, species, new NativeKernels.Availability(null, CpuIsa.VECTOR, "native kernels not asked for"));
     }
 
     /**
@@ -126,12 +136,40 @@ public final class CpuBackend implements Backend, AutoCloseable {
 
     @Override
     public String name() {
-        return "cpu-" + species.vectorBitSize() + "bit-" + pool.threads() + "t" + (nativeKernels != null ? "+native" : "");
+        return "cpu-" + species.vectorBitSize() + "bit-" + pool.threads() + "t"
+                + (nativeKernels != null ? "+" + nativeKernels.isa().id() : "");
     }
 
-    /** Whether the native kernels run, and if not, why. */
+    /** Which native kernels run (their instruction set and file), or that none do and why. */
     public String nativeKernelsDescription() {
         return nativeDescription;
+    }
+
+    /** The instruction set of the native kernels that run, or {@link CpuIsa#VECTOR}. */
+    public CpuIsa isa() {
+        return nativeKernels != null ? nativeKernels.isa() : CpuIsa.VECTOR;
+    }
+
+    /** Which kernels this backend runs, and why (the CLI's first line, the status page). */
+    public String kernelsDescription() {
+        return describeKernels(new NativeKernels.Availability(nativeKernels, isa(), nativeDescription), species);
+    }
+
+    /** {@link #describeKernels(NativeKernels.Availability, VectorSpecies)} at the set's own vector width. */
+    public static String describeKernels(NativeKernels.Availability nativeKernels) {
+        return describeKernels(nativeKernels, nativeKernels.isa().species());
+    }
+
+    /**
+     * Which kernels a backend with these native kernels and vectors runs, in one sentence: the native
+     * instruction set and why it was chosen where the native kernels loaded, else the Vector API's width and
+     * why no native set runs.
+     */
+    public static String describeKernels(NativeKernels.Availability nativeKernels, VectorSpecies<Float> species) {
+        String vectors = "Vector API " + species.vectorBitSize() + "-bit kernels";
+        return nativeKernels.loaded()
+                ? nativeKernels.description() + "; " + vectors + " for the rest"
+                : vectors + ": " + nativeKernels.description();
     }
 
     public int threads() {
@@ -143,13 +181,33 @@ public final class CpuBackend implements Backend, AutoCloseable {
     }
 
     /**
-     * Repacks Q8_0, Q6_K and Q4_K weights into row panels ({@link PanelWeights}), in parallel; other types are
-     * read in place.
+     * Repacks Q4_K, Q6_K and Q8_0 weights, in parallel: into the native kernels' row-interleaved groups where
+     * they take the type ({@link NativeKernels#packs}), into Vector API row panels ({@link PanelWeights})
+     * otherwise; other types are read in place. The mapped pages of a repacked tensor are then released.
      */
     @Override
     public void prepare(WeightTensor weight) {
         checkThread();
-        if (packed.containsKey(weight) || runsNatively(weight)) {
+        if (packed.containsKey(weight) || interleaved.containsKey(weight)) {
+            return;
+        }
+        if (nativeKernels != null && nativeKernels.packs(weight.type(), weight.columns())) {
+            InterleavedWeights groups = nativeKernels.allocate(weight);
+            int count = groups.groups();
+            int rowsPerGroup = groups.rowsPerGroup();
+            // Chunks of at most PACK_CHUNK_BYTES of the file, each released as soon as it is packed: the peak
+            // resident memory is then the packed model plus a chunk per thread, not plus the largest tensor
+            // (the 4B model's 311 MB output head).
+            long groupFileBytes = rowsPerGroup * weight.rowBytes();
+            int perChunk = (int) Math.clamp(PACK_CHUNK_BYTES / groupFileBytes, 1,
+                    Math.max(1, Math.ceilDiv(count, pool.threads() * CHUNKS_PER_THREAD)));
+            pool.run(Math.ceilDiv(count, perChunk), (chunk, worker) -> {
+                int first = chunk * perChunk;
+                int end = Math.min(count, first + perChunk);
+                nativeKernels.pack(weight, groups, first, end);
+                release(weight, (long) first * rowsPerGroup, Math.min(weight.rows(), (long) end * rowsPerGroup));
+            });
+            interleaved.put(weight, groups);
             return;
         }
         PanelWeights panels = switch (weight.type()) {
@@ -165,10 +223,16 @@ public final class CpuBackend implements Backend, AutoCloseable {
         pool.run(Math.ceilDiv(count, perChunk), (chunk, worker) -> panels.packPanels(weight, chunk * perChunk,
                 Math.min(count, (chunk + 1) * perChunk)));
         packed.put(weight, panels);
-        if (weight.data().isMapped()) {
-            // The panels replace the mapped pages for good: let the OS drop them from this process's
-            // resident set (they stay in the page cache), so the model is not counted twice.
-            weight.data().unload();
+        release(weight, 0, weight.rows());
+    }
+
+    /**
+     * A repacked copy replaces the mapped pages of rows {@code [firstRow, endRow)} for good: let the OS drop
+     * them from this process's resident set (they stay in the page cache), so the model is not counted twice.
+     */
+    private static void release(WeightTensor weight, long firstRow, long endRow) {
+        if (weight.data().isMapped() && endRow > firstRow) {
+            weight.data().asSlice(firstRow * weight.rowBytes(), (endRow - firstRow) * weight.rowBytes()).unload();
         }
     }
 
@@ -179,15 +243,20 @@ public final class CpuBackend implements Backend, AutoCloseable {
         int outputs = weight.rows();
         Objects.checkFromIndexSize(0, Math.multiplyExact(rows, columns), input.length);
         Objects.checkFromIndexSize(0, Math.multiplyExact(rows, outputs), output.length);
-        if (runsNatively(weight)) {
-            multiplyNatively(weight, input, rows, output);
+        InterleavedWeights groups = interleaved.get(weight);
+        if (groups == null && nativeKernels != null && nativeKernels.packs(weight.type(), columns)) {
+            // Not prepared at load (tests, a tensor used once): repack it now, once.
+            prepare(weight);
+            groups = interleaved.get(weight);
+        }
+        if (groups != null) {
+            multiplyInterleaved(groups, input, rows, output);
             return;
         }
         PanelWeights panels = packed.get(weight);
         if (panels != null) {
             switch (panels) {
-                case PackedInt8 int8 when rows <= NATIVE_Q8_0_MAX_ROWS && nativeKernels != null
-                        && nativeKernels.multipliesQ8_0Panels(int8) -> multiplyQ8_0Natively(int8, input, rows, output);
+                case PackedInt8 int8 when decodesQ8_0Natively(int8, rows) -> multiplyQ8_0Natively(int8, input, rows, output);
                 case PackedInt8 int8 -> multiplyPanels(packedInt8, int8, input, rows, null, output);
                 case PackedQ4_K q4 -> multiplyPanels(packedQ4_K, q4, input, rows, subBlockSums(input, rows, columns),
                         output);
@@ -235,7 +304,7 @@ public final class CpuBackend implements Backend, AutoCloseable {
         }
         byte[] quants = decodeQuants;
         float[] scales = decodeScales;
-        nativeKernels.quantizeQ8_0(input, rows, weight.columns(), quants, scales);
+        nativeKernels.quantizeQ8_0Offset(input, rows, weight.columns(), quants, scales);
         int panels = weight.panels();
         long work = (long) weight.rows() * weight.columns() * rows;
         long chunks = Math.clamp(work / MIN_CHUNK_WORK, 1, (long) pool.threads() * CHUNKS_PER_THREAD);
@@ -249,21 +318,40 @@ public final class CpuBackend implements Backend, AutoCloseable {
                 chunk * perChunk, Math.min(panels, (chunk + 1) * perChunk), quants, scales, rows, output));
     }
 
-    private boolean runsNatively(WeightTensor weight) {
-        return nativeKernels != null && NativeKernels.handles(weight.type(), weight.columns());
+    private boolean decodesQ8_0Natively(PackedInt8 weight, int rows) {
+        return rows <= NATIVE_Q8_0_MAX_ROWS && nativeKernels != null && nativeKernels.multipliesQ8_0Panels(weight);
     }
 
     /**
-     * Rounds the inputs to int8 (in parallel, by input row), then multiplies the weights in place, a share
-     * of output rows per chunk.
+     * How {@link #matmul} rounds the activations of a product of {@code weight} with {@code rows} rows, as
+     * llama.cpp's vec_dot_type for the type says: the native kernels' row-interleaved products round them to
+     * Q8_K blocks (Q4_K, Q5_K, Q6_K) or Q8_0 blocks (Q4_0, and Q8_0 on the AVX2 sets), at any row count; on
+     * AVX-512, Q8_0 panels round them to Q8_0 blocks when decoding (up to {@value #NATIVE_Q8_0_MAX_ROWS} rows)
+     * and multiply them in float beyond; the Vector API kernels multiply them as they are. Call after
+     * {@link #prepare}, as the forward pass does.
      */
-    private void multiplyNatively(WeightTensor weight, float[] input, int rows, float[] output) {
+    public ActivationRounding inputRounding(WeightTensor weight, int rows) {
+        if (interleaved.containsKey(weight)
+                || (nativeKernels != null && nativeKernels.packs(weight.type(), weight.columns()))) {
+            return NativeKernels.roundsToQ8_K(weight.type()) ? ActivationRounding.Q8_K : ActivationRounding.Q8_0;
+        }
+        return packed.get(weight) instanceof PackedInt8 int8 && decodesQ8_0Natively(int8, rows)
+                ? ActivationRounding.Q8_0 : ActivationRounding.NONE;
+    }
+
+    /**
+     * Rounds the inputs to int8 as llama.cpp does for the type (Q8_K blocks for K-quants, Q8_0 for Q8_0 and Q4_0; in
+     * parallel by input row when there are many), then multiplies, a share of row groups per chunk. Decoding
+     * splits the groups evenly across threads; prefill also keeps each chunk's weights small enough to stay in
+     * its core's L2 while the kernel runs every token over them.
+     */
+    private void multiplyInterleaved(InterleavedWeights weight, float[] input, int rows, float[] output) {
         int columns = weight.columns();
-        int outputs = weight.rows();
         int values = rows * columns;
+        boolean kQuant = NativeKernels.roundsToQ8_K(weight.type());
         if (roundedQuants.length < values) {
             roundedQuants = new byte[values];
-            roundedScales = new float[values / NativeKernels.BLOCK];
+            roundedScales = new float[values / Q8_0Rounding.BLOCK];
             roundedSums = new short[values / NativeKernels.SUM_GROUP];
         }
         byte[] quants = roundedQuants;
@@ -271,41 +359,31 @@ public final class CpuBackend implements Backend, AutoCloseable {
         short[] sums = roundedSums;
         if (rows < 8) {
             // A few microseconds of work: a hand-off to the pool would cost more than it saves.
-            nativeKernels.quantize(input, 0, rows, columns, quants, scales, sums);
+            round(kQuant, input, 0, rows, columns, quants, scales, sums);
         } else {
             int rowsPerShare = Math.ceilDiv(rows, pool.threads() * CHUNKS_PER_THREAD);
-            pool.run(Math.ceilDiv(rows, rowsPerShare), (chunk, worker) -> nativeKernels.quantize(input,
-                    chunk * rowsPerShare, Math.min(rows, (chunk + 1) * rowsPerShare), columns, quants, scales, sums));
+            pool.run(Math.ceilDiv(rows, rowsPerShare), (chunk, worker) -> round(kQuant, input, chunk * rowsPerShare,
+                    Math.min(rows, (chunk + 1) * rowsPerShare), columns, quants, scales, sums));
         }
-        long work = (long) outputs * columns * rows;
+        int groups = weight.groups();
+        long work = (long) weight.rows() * columns * rows;
         long chunks = Math.clamp(work / MIN_CHUNK_WORK, 1, (long) pool.threads() * CHUNKS_PER_THREAD);
         if (rows >= 8) {
-            chunks = Math.max(chunks, outputs * weight.rowBytes() / PREFILL_CHUNK_BYTES);
+            chunks = Math.max(chunks, groups * weight.groupBytes() / PREFILL_CHUNK_BYTES);
         }
-        int perChunk = Math.ceilDiv(outputs, (int) Math.min(chunks, outputs));
-        GgmlType type = weight.type();
-        MemorySegment data = weight.data();
-        if (rows >= NativeKernels.TOKENS_PER_TILE && nativeKernels.multipliesTiles(type)) {
-            int tiles = Math.ceilDiv(rows, NativeKernels.TOKENS_PER_TILE);
-            int padded = tiles * NativeKernels.TOKENS_PER_TILE * columns;
-            if (tiledQuants.length < padded) {
-                tiledQuants = new byte[padded];
-                tiledScales = new float[padded / NativeKernels.BLOCK];
-                tiledSums = new int[padded / NativeKernels.SUM_GROUP];
-            }
-            byte[] quantTiles = tiledQuants;
-            float[] scaleTiles = tiledScales;
-            int[] sumTiles = tiledSums;
-            pool.run(tiles, (tile, worker) -> nativeKernels.tile(quants, scales, sums, rows, columns, tile, tile + 1,
-                    quantTiles, scaleTiles, sumTiles));
-            pool.run(Math.ceilDiv(outputs, perChunk), (chunk, worker) -> nativeKernels.multiplyTiles(type, data, columns,
-                    chunk * perChunk, Math.min(outputs, (chunk + 1) * perChunk), quantTiles, scaleTiles, sumTiles, rows,
-                    output, outputs));
-            return;
+        int perChunk = Math.ceilDiv(groups, (int) Math.min(chunks, groups));
+        int outputs = weight.rows();
+        pool.run(Math.ceilDiv(groups, perChunk), (chunk, worker) -> nativeKernels.multiply(weight, chunk * perChunk,
+                Math.min(groups, (chunk + 1) * perChunk), quants, scales, sums, rows, output, outputs));
+    }
+
+    private void round(boolean kQuant, float[] input, int firstRow, int endRow, int columns, byte[] quants,
+                       float[] scales, short[] sums) {
+        if (kQuant) {
+            nativeKernels.quantize(input, firstRow, endRow, columns, quants, scales, sums);
+        } else {
+            nativeKernels.quantizeQ8_0(input, firstRow, endRow, columns, quants, scales, sums);
         }
-        pool.run(Math.ceilDiv(outputs, perChunk), (chunk, worker) -> nativeKernels.multiply(type, data, columns,
-                chunk * perChunk, Math.min(outputs, (chunk + 1) * perChunk), quants, scales, sums, rows, output,
-                outputs));
     }
 
     /** The sum of every 32 consecutive inputs of every row (K-quant kernels subtract min · Σx per sub-block). */

@@ -9,7 +9,6 @@ import dev.lectern.engine.backend.SequenceRows;
 import dev.lectern.engine.gguf.GgmlType;
 import dev.lectern.engine.kv.KvCache;
 import dev.lectern.engine.kv.KvDataType;
-import dev.lectern.engine.tensor.Q8_0Tensor;
 
 /**
  * Causal grouped-query attention over a {@link KvCache}, flash-style: the cached positions are visited a
@@ -41,7 +40,7 @@ final class GroupedQueryAttention {
     private static final int TRANSPOSE_FROM_STATES = 8;
 
     /**
-     * Query rows up to which a call runs on the native kernel, where it loads and the cache is F16: decoding
+     * Query rows up to which a sequence runs on the native decode kernel (F16 or Q8_0 cache), where it loads: decoding
      * (one row, or a few for speculative steps). It widens halves with one instruction per 16, where the
      * Vector API needs about ten, and widening dominated decoding at long context. Larger prefill chunks
      * stay here, where each widened tile serves many query rows.
@@ -79,6 +78,8 @@ final class GroupedQueryAttention {
         float[] sums = new float[0];
         float[] maxima = new float[0];
         float[] weighted = new float[0];
+        /** The native prefill kernel's widened tiles and running states. */
+        float[] nativeRows = new float[0];
 
         void ensure(int tile, int stride, int headDim, int width, int states) {
             if (keys.length < tile * headDim || keysTransposed.length < stride * headDim) {
@@ -135,11 +136,14 @@ final class GroupedQueryAttention {
         }
     }
 
-    /** The kernel reads the cache's blocks by address: only off-heap blocks have one. */
+    /** A decoding sequence over a cache the native kernels read. */
     private boolean runsNatively(SequenceRows sequence, int heads, int headDim, int layer) {
-        KvCache cache = sequence.cache();
-        return nativeKernels != null && sequence.rows() <= NATIVE_MAX_ROWS && cache.dataType() == KvDataType.F16
-                && headDim % 16 == 0 && headDim <= NativeKernels.MAX_HEAD_DIM && heads <= NativeKernels.MAX_HEADS
+        return sequence.rows() <= NATIVE_MAX_ROWS && nativeCache(sequence.cache(), heads, headDim, layer);
+    }
+
+    /** The native kernels read the cache's blocks by address: only off-heap blocks have one. */
+    private boolean nativeCache(KvCache cache, int heads, int headDim, int layer) {
+        return nativeKernels != null && NativeKernels.attends(cache.dataType(), heads, headDim)
                 && cache.keyBlock(layer, 0).isNative() && cache.valueBlock(layer, 0).isNative();
     }
 
@@ -152,6 +156,10 @@ final class GroupedQueryAttention {
         int rowsPerTask = (int) Math.clamp((long) rows * kvHeads / ((long) pool.threads() * TASKS_PER_THREAD),
                 MIN_ROWS_PER_TASK, MAX_ROWS_PER_TASK);
         int rowBlocks = Math.ceilDiv(rows, rowsPerTask);
+        if (nativeCache(cache, heads, headDim, layer)) {
+            attendRowsNatively(queries, sequence, positions, heads, headDim, rowsPerTask, layer, output);
+            return;
+        }
         pool.run(kvHeads * rowBlocks, (task, worker) -> {
             int kvHead = task % kvHeads;
             int from = firstRow + (task / kvHeads) * rowsPerTask;
@@ -236,9 +244,9 @@ final class GroupedQueryAttention {
             if (end > begin) {
                 KvCache cache = sequences.get(sequenceOf[t]).cache();
                 int group = heads / (cache.width() / headDim);
-                nativeKernels.attend(keys[sequenceOf[t]], values[sequenceOf[t]], cache.blockSize(), heads, group,
-                        headDim, queries, rowOf[t] * heads * headDim, begin, end, scale, accumulated, maxima, sums,
-                        state);
+                nativeKernels.attend(cache.dataType(), keys[sequenceOf[t]], values[sequenceOf[t]], cache.blockSize(),
+                        heads, group, headDim, queries, rowOf[t] * heads * headDim, begin, end, scale, accumulated,
+                        maxima, sums, state);
             } else {
                 // This row sees fewer positions than the longest one of its sequence: its share is empty.
                 Arrays.fill(maxima, state, state + heads, Float.NEGATIVE_INFINITY);
@@ -292,6 +300,40 @@ final class GroupedQueryAttention {
                 output[out + i] *= inverse;
             }
         }
+    }
+
+    /**
+     * A prefill chunk natively: one task per key/value head and block of rows, as {@link #attendBlock} splits
+     * it, each reading the cache's blocks by address (the kernel widens a 64-position tile once for all its rows
+     * and the group's query heads).
+     */
+    private void attendRowsNatively(float[] queries, SequenceRows sequence, int[] positions, int heads, int headDim,
+                                    int rowsPerTask, int layer, float[] output) {
+        KvCache cache = sequence.cache();
+        int kvHeads = cache.width() / headDim;
+        int group = heads / kvHeads;
+        int blocks = Math.ceilDiv(visiblePositions(sequence, positions), cache.blockSize());
+        long[] keys = new long[blocks];
+        long[] values = new long[blocks];
+        for (int b = 0; b < blocks; b++) {
+            keys[b] = cache.keyBlock(layer, b).address();
+            values[b] = cache.valueBlock(layer, b).address();
+        }
+        float scale = (float) (1.0 / Math.sqrt(headDim));
+        int scratchFloats = NativeKernels.attendRowsScratch(headDim, rowsPerTask, group);
+        int rows = sequence.rows();
+        int firstRow = sequence.firstRow();
+        int rowBlocks = Math.ceilDiv(rows, rowsPerTask);
+        pool.run(kvHeads * rowBlocks, (task, worker) -> {
+            Scratch s = scratch[worker];
+            if (s.nativeRows.length < scratchFloats) {
+                s.nativeRows = new float[scratchFloats];
+            }
+            int from = firstRow + (task / kvHeads) * rowsPerTask;
+            nativeKernels.attendRows(cache.dataType(), keys, values, cache.blockSize(), heads, group, headDim,
+                    task % kvHeads, queries, positions, from, Math.min(firstRow + rows, from + rowsPerTask), scale,
+                    output, s.nativeRows);
+        });
     }
 
     private void attendBlock(float[] queries, int endRow, int firstRow, int[] positions, int heads, int headDim,
@@ -392,8 +434,8 @@ final class GroupedQueryAttention {
             long rowBytes = GgmlType.Q8_0.rowBytes(width);
             for (int j = 0; j < count; j++) {
                 long at = (firstRow + j) * rowBytes + GgmlType.Q8_0.rowBytes(from);
-                Q8_0Tensor.dequantize(keys, at, length, s.keys, (offset + j) * length);
-                Q8_0Tensor.dequantize(values, at, length, s.values, (offset + j) * length);
+                ops.widenQ8_0(keys, at, s.keys, (offset + j) * length, length);
+                ops.widenQ8_0(values, at, s.values, (offset + j) * length, length);
             }
         } else {
             for (int j = 0; j < count; j++) {

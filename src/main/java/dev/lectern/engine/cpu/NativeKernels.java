@@ -2,6 +2,7 @@ package dev.lectern.engine.cpu;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -16,30 +17,43 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 import dev.lectern.engine.gguf.GgmlType;
+import dev.lectern.engine.kv.KvDataType;
+import dev.lectern.engine.tensor.WeightTensor;
 
 /**
- * The native CPU kernels of {@code kernels/cpu/lectern_cpu.c}, called through FFM:
+ * The native CPU kernels of {@code kernels/cpu}, called through FFM. One library holds them for three
+ * instruction sets ({@link CpuIsa}: AVX-512, AVX-VNNI, AVX2); an instance binds one set's functions:
  * <ul>
- * <li>Q4_K and Q6_K weights, read in place from the model file, multiplied with activations rounded to int8
- * (Q8_K blocks, as llama.cpp rounds them): row by row for a few tokens, in 16-token VNNI tiles for prefill;
- * <li>Q8_0 weights in the Vector API's heap panels, for decoding (int8 activations, VNNI);
- * <li>decode attention over an F16 cache (one instruction widens 16 halves; the Vector API needs ten).
+ * <li>Q4_K, Q5_K, Q6_K and Q4_0 weights (and, on the AVX2 sets, Q8_0), repacked at load into row-interleaved
+ * groups ({@link InterleavedWeights}) and multiplied with activations rounded to int8 as llama.cpp rounds
+ * them (Q8_K blocks for K-quants, Q8_0 blocks for Q8_0 and Q4_0), any number of tokens: decoding and
+ * prefill;
+ * <li>on AVX-512, Q8_0 weights in the Vector API's heap panels, for decoding (prefill multiplies those
+ * panels in float in Java);
+ * <li>decode attention over an F16 or Q8_0 cache (one instruction widens 8 or 16 halves; the Vector API
+ * needs ten).
  * </ul>
  * The Maven build compiles the library with the system C compiler into the jar; without a compiler, on
- * another OS or CPU architecture, or on a CPU without AVX-512, {@link #load} says why and the Vector API
- * kernels run instead. The VNNI kernels need AVX-512 VNNI (and VBMI for Q8_0); without them the others
- * still run.
+ * another OS or CPU architecture, or on a CPU without AVX2, {@link #load} says why and the Vector API
+ * kernels run instead.
  *
  * <p>The calls are "critical" downcalls: they take heap arrays directly (no copies) and are short enough
  * (one share of one matrix product) that holding off the garbage collector for their duration is harmless.
  *
- * <p>Settings (system properties): {@code lectern.cpu.native=false} turns the library off;
- * {@code lectern.cpu.native-library=/path/liblectern_cpu.so} loads that file instead of the bundled one.
+ * <p>Settings (system properties): {@code lectern.cpu.isa=avx512|avxvnni|avx2|vector} runs that set (or the
+ * best one below it that this CPU has) instead of the best; {@code lectern.cpu.native=false} is
+ * {@code lectern.cpu.isa=vector}; {@code lectern.cpu.native-library=/path/liblectern_cpu.so} loads that
+ * file instead of the bundled one.
  */
 public final class NativeKernels {
 
@@ -47,115 +61,237 @@ public final class NativeKernels {
     static final int MAX_HEADS = 64;
     static final int MAX_HEAD_DIM = 256;
 
-    /** Rows per panel the Q8_0 decode kernel reads (the Vector API's 512-bit float lanes). */
+    /** Rows per panel the AVX-512 Q8_0 decode kernel reads (the Vector API's 512-bit float lanes). */
     static final int Q8_0_PANEL_ROWS = 16;
-
-    /** Tokens per tile of the VNNI prefill kernel, which runs from this many tokens on. */
-    static final int TOKENS_PER_TILE = 16;
 
     /** Values per Q8_K activation block, and quants per partial sum within one. */
     static final int BLOCK = 256;
     static final int SUM_GROUP = 16;
 
     private static final String RESOURCE = "/native/linux-x86_64/liblectern_cpu.so";
-    private static final int ABI_VERSION = 1;
+    private static final int ABI_VERSION = 2;
 
     private static final Object LOCK = new Object();
-    private static volatile Availability availability;
+    private static volatile Availability configured;
+    /** The library, once loaded: a lookup, or why there is none. */
+    private static Library library;
+    private static final Map<CpuIsa, Availability> BY_ISA = new EnumMap<>(CpuIsa.class);
 
-    /** Whether the library loaded, and if not, why (for logs and the admin page). */
-    public record Availability(NativeKernels kernels, String description) {
+    private record Library(SymbolLookup lookup, Path file, String failure) {
+    }
+
+    /** Which instruction set's kernels run, or none and why (for logs and the status page). */
+    public record Availability(NativeKernels kernels, CpuIsa isa, String description) {
         public boolean loaded() {
             return kernels != null;
         }
     }
 
+    private final CpuIsa isa;
+    private final int rowsPerGroup;
     private final MethodHandle quantizeQ8_K;
-    private final MethodHandle q4_KMatmul;
-    private final MethodHandle q6_KMatmul;
+    private final MethodHandle q4_KPacked;
+    private final MethodHandle q5_KPacked;
+    private final MethodHandle q6_KPacked;
+    private final MethodHandle q4_0Packed;
     private final MethodHandle attendF16;
-    /** The 16-token VNNI kernels for prefill, or null where the CPU lacks AVX-512 VNNI. */
-    private final MethodHandle q4_KMatmulTiles;
-    private final MethodHandle q6_KMatmulTiles;
-    private final MethodHandle tileActivations;
-    /** Q8_0 decoding on the Vector API's row panels, or null where the CPU lacks AVX-512 VNNI and VBMI. */
-    private final MethodHandle q8_0Panels;
+    private final MethodHandle attendQ8_0;
+    private final MethodHandle attendRows;
+    /** Q8_0 repacked into row groups (the AVX2 sets), or null (AVX-512: see {@link #q8_0Panels}). */
+    private final MethodHandle q8_0Packed;
     private final MethodHandle quantizeQ8_0;
+    /** Q8_0 decoding on the Vector API's row panels (AVX-512), or null. */
+    private final MethodHandle q8_0Panels;
+    private final MethodHandle quantizeQ8_0Offset;
+    private final MethodHandle q4_KPack;
+    private final MethodHandle q5_KPack;
+    private final MethodHandle q6_KPack;
+    private final MethodHandle q8_0Pack;
+    private final MethodHandle q4_0Pack;
+    private final MethodHandle packedBlockBytes;
+    private final MethodHandle allocate;
+    private final MethodHandle free;
 
-    private NativeKernels(SymbolLookup library) {
+    private NativeKernels(SymbolLookup library, CpuIsa isa) {
+        this.isa = isa;
         Linker linker = Linker.nativeLinker();
         Linker.Option critical = Linker.Option.critical(true);
         ValueLayout.OfLong size = ValueLayout.JAVA_LONG;
-        quantizeQ8_K = linker.downcallHandle(library.findOrThrow("lectern_quantize_q8_k"),
-                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, size, size, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-                        ValueLayout.ADDRESS), critical);
-        FunctionDescriptor matmul = FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, size, size, size,
-                ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, ValueLayout.ADDRESS, size);
-        q4_KMatmul = linker.downcallHandle(library.findOrThrow("lectern_q4_k_matmul"), matmul, critical);
-        q6_KMatmul = linker.downcallHandle(library.findOrThrow("lectern_q6_k_matmul"), matmul, critical);
-        boolean vnni = callInt(library, "lectern_cpu_vnni_supported") != 0;
-        q4_KMatmulTiles = vnni ? linker.downcallHandle(library.findOrThrow("lectern_q4_k_matmul_tiles"), matmul, critical)
-                : null;
-        q6_KMatmulTiles = vnni ? linker.downcallHandle(library.findOrThrow("lectern_q6_k_matmul_tiles"), matmul, critical)
-                : null;
-        tileActivations = linker.downcallHandle(library.findOrThrow("lectern_q8_k_tiles"),
-                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, size,
-                        ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS), critical);
-        boolean vbmi = callInt(library, "lectern_cpu_vbmi_supported") != 0;
-        q8_0Panels = vbmi ? linker.downcallHandle(library.findOrThrow("lectern_q8_0_panels"),
-                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, size, size, size,
-                        ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, ValueLayout.ADDRESS, size), critical) : null;
-        quantizeQ8_0 = linker.downcallHandle(library.findOrThrow("lectern_quantize_q8_0_offset"),
-                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, size, ValueLayout.ADDRESS, ValueLayout.ADDRESS), critical);
-        attendF16 = linker.downcallHandle(library.findOrThrow("lectern_attend_f16"),
-                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS, size, size, size, size,
-                        ValueLayout.ADDRESS, size, size, ValueLayout.JAVA_FLOAT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-                        ValueLayout.ADDRESS), critical);
+        AddressLayout address = ValueLayout.ADDRESS;
+        String suffix = "_" + isa.id();
+        this.rowsPerGroup = callInt(library, "lectern_packed_rows" + suffix);
+        quantizeQ8_K = linker.downcallHandle(library.findOrThrow("lectern_quantize_q8_k" + suffix),
+                FunctionDescriptor.ofVoid(address, size, size, address, address, address), critical);
+        FunctionDescriptor packedMatmul = FunctionDescriptor.ofVoid(address, size, size, size, size, address, address,
+                address, size, address, size);
+        q4_KPacked = linker.downcallHandle(library.findOrThrow("lectern_q4_k_packed" + suffix), packedMatmul, critical);
+        q5_KPacked = linker.downcallHandle(library.findOrThrow("lectern_q5_k_packed" + suffix), packedMatmul, critical);
+        q6_KPacked = linker.downcallHandle(library.findOrThrow("lectern_q6_k_packed" + suffix), packedMatmul, critical);
+        q4_0Packed = linker.downcallHandle(library.findOrThrow("lectern_q4_0_packed" + suffix), packedMatmul, critical);
+        FunctionDescriptor attention = FunctionDescriptor.ofVoid(address, address, size, size, size, size, address,
+                size, size, ValueLayout.JAVA_FLOAT, address, address, address);
+        attendF16 = linker.downcallHandle(library.findOrThrow("lectern_attend_f16" + suffix), attention, critical);
+        attendQ8_0 = linker.downcallHandle(library.findOrThrow("lectern_attend_q8_0" + suffix), attention, critical);
+        attendRows = linker.downcallHandle(library.findOrThrow("lectern_attend_rows" + suffix),
+                FunctionDescriptor.ofVoid(address, address, size, ValueLayout.JAVA_INT, size, size, size, size, address,
+                        address, size, size, ValueLayout.JAVA_FLOAT, address, address), critical);
+        Optional<MemorySegment> packedQ8_0 = library.find("lectern_q8_0_packed" + suffix);
+        q8_0Packed = packedQ8_0.map(f -> linker.downcallHandle(f, packedMatmul, critical)).orElse(null);
+        quantizeQ8_0 = linker.downcallHandle(library.findOrThrow("lectern_quantize_q8_0" + suffix),
+                FunctionDescriptor.ofVoid(address, size, address, address, address), critical);
+        q8_0Panels = library.find("lectern_q8_0_panels" + suffix).map(f -> linker.downcallHandle(f,
+                FunctionDescriptor.ofVoid(address, address, size, size, size, size, address, address, size, address,
+                        size), critical)).orElse(null);
+        quantizeQ8_0Offset = library.find("lectern_quantize_q8_0_offset" + suffix).map(f -> linker.downcallHandle(f,
+                FunctionDescriptor.ofVoid(address, size, address, address), critical)).orElse(null);
+        FunctionDescriptor pack = FunctionDescriptor.ofVoid(address, size, size, size, size, size, address);
+        q4_KPack = linker.downcallHandle(library.findOrThrow("lectern_q4_k_pack"), pack);
+        q5_KPack = linker.downcallHandle(library.findOrThrow("lectern_q5_k_pack"), pack);
+        q6_KPack = linker.downcallHandle(library.findOrThrow("lectern_q6_k_pack"), pack);
+        q8_0Pack = linker.downcallHandle(library.findOrThrow("lectern_q8_0_pack"), pack);
+        q4_0Pack = linker.downcallHandle(library.findOrThrow("lectern_q4_0_pack"), pack);
+        packedBlockBytes = linker.downcallHandle(library.findOrThrow("lectern_packed_block_bytes"),
+                FunctionDescriptor.of(size, ValueLayout.JAVA_INT, size));
+        allocate = linker.downcallHandle(library.findOrThrow("lectern_alloc"), FunctionDescriptor.of(address, size));
+        free = linker.downcallHandle(library.findOrThrow("lectern_free"), FunctionDescriptor.ofVoid(address, size));
     }
 
-    /** The library, loaded once per JVM; {@link Availability#kernels()} is null where it cannot run. */
+    /** The instruction set whose functions this instance calls. */
+    public CpuIsa isa() {
+        return isa;
+    }
+
+    /**
+     * The kernels this JVM runs, chosen once: the best set the CPU has, or the one {@code lectern.cpu.isa}
+     * names ({@code lectern.cpu.native=false}: none) where the CPU has it, else the best below it.
+     * {@link Availability#kernels()} is null where none can run.
+     */
     public static Availability load() {
-        Availability known = availability;
+        Availability known = configured;
         if (known == null) {
             synchronized (LOCK) {
-                known = availability;
+                known = configured;
                 if (known == null) {
-                    known = tryLoad();
-                    availability = known;
+                    known = chooseConfigured();
+                    configured = known;
                 }
             }
         }
         return known;
     }
 
-    private static Availability tryLoad() {
-        if ("false".equalsIgnoreCase(System.getProperty("lectern.cpu.native", "true"))) {
-            return new Availability(null, "native kernels turned off (lectern.cpu.native=false)");
+    /**
+     * Exactly this set's kernels, loaded where the library was built with them and the CPU runs them (tests
+     * run every set {@link #supportedIsas()} lists); {@link CpuIsa#VECTOR} is never loaded.
+     */
+    public static Availability load(CpuIsa isa) {
+        synchronized (LOCK) {
+            return BY_ISA.computeIfAbsent(isa, NativeKernels::tryLoad);
         }
+    }
+
+    /** The native sets that load here (library built with them, CPU runs them), best first. */
+    public static List<CpuIsa> supportedIsas() {
+        return Arrays.stream(CpuIsa.values()).filter(isa -> isa.isNative() && load(isa).loaded()).toList();
+    }
+
+    /**
+     * The configured set, its description saying why it runs: the best this CPU has, the one
+     * {@code lectern.cpu.isa} names, or the best below one the CPU lacks; without one, why none runs.
+     */
+    private static Availability chooseConfigured() {
+        String named = System.getProperty("lectern.cpu.isa", "");
+        CpuIsa wanted;
+        if (!named.isBlank()) {
+            wanted = CpuIsa.parse(named);
+        } else if ("false".equalsIgnoreCase(System.getProperty("lectern.cpu.native", "true"))) {
+            return new Availability(null, CpuIsa.VECTOR, "native kernels turned off (lectern.cpu.native=false)");
+        } else {
+            wanted = CpuIsa.AVX512;
+        }
+        if (wanted == CpuIsa.VECTOR) {
+            return new Availability(null, CpuIsa.VECTOR, "native kernels turned off (lectern.cpu.isa=vector)");
+        }
+        Availability first = null;
+        Availability last = null;
+        for (CpuIsa isa : CpuIsa.values()) {
+            if (isa.ordinal() < wanted.ordinal() || !isa.isNative()) {
+                continue;
+            }
+            Availability candidate = load(isa);
+            if (first == null) {
+                first = candidate;
+            }
+            last = candidate;
+            if (candidate.loaded()) {
+                String why;
+                if (isa == wanted) {
+                    why = named.isBlank() ? "the best this CPU has" : "lectern.cpu.isa=" + named.trim();
+                } else {
+                    why = (named.isBlank() ? "" : "lectern.cpu.isa=" + named.trim() + ", but ") + first.description();
+                }
+                return new Availability(candidate.kernels(), isa, candidate.description() + ", " + why + ", from "
+                        + library().file());
+            }
+        }
+        // The lowest set's reason is why none runs ("this CPU lacks AVX2 ...", or the library's failure).
+        return new Availability(null, CpuIsa.VECTOR, last.description());
+    }
+
+    private static Availability tryLoad(CpuIsa isa) {
+        if (!isa.isNative()) {
+            return new Availability(null, isa, "the Vector API set has no native kernels");
+        }
+        Library loaded = library();
+        if (loaded.lookup() == null) {
+            return new Availability(null, isa, loaded.failure());
+        }
+        SymbolLookup lookup = loaded.lookup();
+        if (lookup.find("lectern_cpu_supports_" + isa.id()).isEmpty()
+                || lookup.find("lectern_q4_k_packed_" + isa.id()).isEmpty()) {
+            return new Availability(null, isa, loaded.file() + " was built without " + isa.id() + " kernels (the"
+                    + " compiler lacked " + isa.description() + ")");
+        }
+        if (callInt(lookup, "lectern_cpu_supports_" + isa.id()) == 0) {
+            return new Availability(null, isa, "this CPU lacks " + isa.description());
+        }
+        try {
+            NativeKernels kernels = new NativeKernels(lookup, isa);
+            return new Availability(kernels, isa, "native CPU kernels: " + isa.id() + " (" + isa.description() + ")");
+        } catch (Throwable e) {
+            return new Availability(null, isa, "native " + isa.id() + " kernels could not be bound: " + e);
+        }
+    }
+
+    /** Loads the library file once per JVM. */
+    private static Library library() {
+        synchronized (LOCK) {
+            if (library == null) {
+                library = openLibrary();
+            }
+            return library;
+        }
+    }
+
+    private static Library openLibrary() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch", "");
         if (!os.contains("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
-            return new Availability(null, "no native kernels for " + os + "/" + arch);
+            return new Library(null, null, "no native kernels for " + os + "/" + arch);
         }
         try {
             Path file = libraryFile();
             if (file == null) {
-                return new Availability(null, "native kernels were not built (no C compiler when Lectern was built)");
+                return new Library(null, null, "native kernels were not built (no C compiler when Lectern was built)");
             }
-            SymbolLookup library = SymbolLookup.libraryLookup(file, Arena.global());
-            int found = callInt(library, "lectern_cpu_abi_version");
+            SymbolLookup lookup = SymbolLookup.libraryLookup(file, Arena.global());
+            int found = callInt(lookup, "lectern_cpu_abi_version");
             if (found != ABI_VERSION) {
-                return new Availability(null, file + " is version " + found + ", this build needs " + ABI_VERSION);
+                return new Library(null, file, file + " is version " + found + ", this build needs " + ABI_VERSION);
             }
-            if (callInt(library, "lectern_cpu_supported") == 0) {
-                return new Availability(null, "this CPU lacks AVX-512 (BW, VL, DQ), which the native kernels need");
-            }
-            NativeKernels kernels = new NativeKernels(library);
-            return new Availability(kernels, "native CPU kernels (AVX-512" + (kernels.q4_KMatmulTiles != null
-                    ? ", VNNI" : ", no VNNI: prefill row by row") + (kernels.q8_0Panels != null ? ", VBMI" : "")
-                    + ") from " + file);
+            return new Library(lookup, file, null);
         } catch (Throwable e) {
-            return new Availability(null, "native kernels could not be loaded: " + e);
+            return new Library(null, null, "native kernels could not be loaded: " + e);
         }
     }
 
@@ -199,18 +335,102 @@ public final class NativeKernels {
         return target;
     }
 
-    /** Whether the library multiplies weights of this type with {@code columns} columns. */
-    static boolean handles(GgmlType type, int columns) {
-        return (type == GgmlType.Q4_K || type == GgmlType.Q6_K) && columns % BLOCK == 0;
+    /**
+     * Whether {@link #pack} repacks weights of this type with {@code columns} columns for {@link #multiply}:
+     * Q4_K, Q5_K, Q6_K and Q4_0 on every set, Q8_0 on the AVX2 sets (AVX-512 multiplies Q8_0 on the Vector
+     * API's panels).
+     */
+    boolean packs(GgmlType type, int columns) {
+        return switch (type) {
+            case Q4_K, Q5_K, Q6_K -> columns % BLOCK == 0;
+            case Q4_0 -> columns % Q8_0Rounding.BLOCK == 0;
+            case Q8_0 -> q8_0Packed != null && columns % Q8_0Rounding.BLOCK == 0;
+            default -> false;
+        };
     }
 
     /**
-     * Rounds input rows {@code [firstRow, endRow)} of {@code columns} values to Q8_K blocks: quants, one scale
-     * per 256 and the sum of every 16 quants, at the same rows of {@code quants}, {@code scales} and {@code sums}.
+     * Whether products with this type round their inputs to Q8_K ({@link #quantize}: K-quants) rather than
+     * Q8_0 ({@link #quantizeQ8_0}: Q8_0 and Q4_0), as llama.cpp's vec_dot_type says.
+     */
+    static boolean roundsToQ8_K(GgmlType type) {
+        return type == GgmlType.Q4_K || type == GgmlType.Q5_K || type == GgmlType.Q6_K;
+    }
+
+    /** Room for {@code weight} in this set's interleaved layout; fill it with {@link #pack}. */
+    InterleavedWeights allocate(WeightTensor weight) {
+        if (!packs(weight.type(), weight.columns())) {
+            throw new IllegalArgumentException("the " + isa.id() + " kernels do not repack " + weight.type()
+                    + " weights of " + weight.columns() + " columns");
+        }
+        long blockBytes;
+        try {
+            blockBytes = (long) packedBlockBytes.invokeExact(weight.type().id(), (long) rowsPerGroup);
+        } catch (Throwable e) {
+            throw new IllegalStateException("lectern_packed_block_bytes failed", e);
+        }
+        return new InterleavedWeights(weight.type(), weight.rows(), weight.columns(), rowsPerGroup, blockBytes,
+                this::allocateNative);
+    }
+
+    /** {@code bytes} of native memory (not zeroed), freed when the returned segment is no longer reachable. */
+    private MemorySegment allocateNative(long bytes) {
+        MemorySegment memory;
+        try {
+            memory = (MemorySegment) allocate.invokeExact(bytes);
+        } catch (Throwable e) {
+            throw new IllegalStateException("lectern_alloc failed", e);
+        }
+        if (memory.equals(MemorySegment.NULL)) {
+            throw new OutOfMemoryError("no memory for " + bytes + " bytes of repacked weights");
+        }
+        return memory.reinterpret(bytes, Arena.ofAuto(), segment -> freeNative(segment, bytes));
+    }
+
+    private void freeNative(MemorySegment memory, long bytes) {
+        try {
+            free.invokeExact(memory, bytes);
+        } catch (Throwable e) {
+            throw new IllegalStateException("lectern_free failed", e);
+        }
+    }
+
+    /** Repacks the rows of groups {@code [firstGroup, endGroup)} of {@code weight} into {@code packed}. */
+    void pack(WeightTensor weight, InterleavedWeights packed, int firstGroup, int endGroup) {
+        Objects.checkFromToIndex(firstGroup, endGroup, packed.groups());
+        if (weight.type() != packed.type() || weight.rows() != packed.rows() || weight.columns() != packed.columns()
+                || weight.data().byteSize() < weight.rows() * weight.rowBytes()) {
+            throw new IllegalArgumentException("cannot pack a " + weight.type() + " " + weight.rows() + " x "
+                    + weight.columns() + " tensor into room for " + packed.type() + " " + packed.rows() + " x "
+                    + packed.columns());
+        }
+        MethodHandle packer = switch (weight.type()) {
+            case Q4_K -> q4_KPack;
+            case Q5_K -> q5_KPack;
+            case Q6_K -> q6_KPack;
+            case Q8_0 -> q8_0Pack;
+            case Q4_0 -> q4_0Pack;
+            default -> throw new IllegalArgumentException("no packing for " + weight.type());
+        };
+        try {
+            packer.invokeExact(weight.data(), (long) weight.columns(), (long) weight.rows(), (long) rowsPerGroup,
+                    (long) firstGroup, (long) endGroup, packed.data());
+        } catch (Throwable e) {
+            throw new IllegalStateException("native " + weight.type() + " packing failed", e);
+        }
+    }
+
+    /**
+     * Rounds input rows {@code [firstRow, endRow)} of {@code columns} values to Q8_K blocks ({@link Q8_KRounding}):
+     * quants, one scale per 256 and the sum of every 16 quants, at the same rows of {@code quants},
+     * {@code scales} and {@code sums}.
      */
     void quantize(float[] input, int firstRow, int endRow, int columns, byte[] quants, float[] scales, short[] sums) {
         long first = (long) firstRow * columns;
         long count = (long) (endRow - firstRow) * columns;
+        if (columns % BLOCK != 0) {
+            throw new IllegalArgumentException("Q8_K rounds rows of whole 256-value blocks, not " + columns);
+        }
         Objects.checkFromIndexSize(first, count, input.length);
         Objects.checkFromIndexSize(first, count, quants.length);
         Objects.checkFromIndexSize(first / BLOCK, count / BLOCK, scales.length);
@@ -227,118 +447,84 @@ public final class NativeKernels {
     }
 
     /**
-     * {@code output[t * outputStride + r] = Σ_c weight[r][c] · x[t][c]} for rows {@code [firstRow, endRow)} and
-     * {@code tokens} tokens whose inputs {@link #quantize} rounded.
+     * Rounds input rows {@code [firstRow, endRow)} to Q8_0 blocks ({@link Q8_0Rounding}), for {@link #multiply}
+     * with packed Q8_0 and Q4_0 weights: signed quants, one scale and the sum of the quants per 32.
      */
-    void multiply(GgmlType type, MemorySegment weight, int columns, int firstRow, int endRow, byte[] quants,
-                  float[] scales, short[] sums, int tokens, float[] output, int outputStride) {
-        MethodHandle kernel = switch (type) {
-            case Q4_K -> q4_KMatmul;
-            case Q6_K -> q6_KMatmul;
-            default -> throw new IllegalArgumentException("no native kernel for " + type);
-        };
-        checkProduct(type, weight, columns, firstRow, endRow, tokens, tokens, quants.length, scales.length,
-                sums.length, output.length, outputStride);
+    void quantizeQ8_0(float[] input, int firstRow, int endRow, int columns, byte[] quants, float[] scales,
+                      short[] sums) {
+        if (columns % Q8_0Rounding.BLOCK != 0) {
+            throw new IllegalArgumentException("no native Q8_0 rounding for " + columns + " columns on " + isa.id());
+        }
+        long first = (long) firstRow * columns;
+        long count = (long) (endRow - firstRow) * columns;
+        Objects.checkFromIndexSize(first, count, input.length);
+        Objects.checkFromIndexSize(first, count, quants.length);
+        Objects.checkFromIndexSize(first / Q8_0Rounding.BLOCK, count / Q8_0Rounding.BLOCK, scales.length);
+        Objects.checkFromIndexSize(first / Q8_0Rounding.BLOCK, count / Q8_0Rounding.BLOCK, sums.length);
         try {
-            kernel.invokeExact(weight, (long) columns, (long) firstRow, (long) endRow, MemorySegment.ofArray(quants),
-                    MemorySegment.ofArray(scales), MemorySegment.ofArray(sums), (long) tokens,
+            quantizeQ8_0.invokeExact(MemorySegment.ofArray(input).asSlice(first * Float.BYTES), count,
+                    MemorySegment.ofArray(quants).asSlice(first),
+                    MemorySegment.ofArray(scales).asSlice(first / Q8_0Rounding.BLOCK * Float.BYTES),
+                    MemorySegment.ofArray(sums).asSlice(first / Q8_0Rounding.BLOCK * Short.BYTES));
+        } catch (Throwable e) {
+            throw new IllegalStateException("native Q8_0 activation rounding failed", e);
+        }
+    }
+
+    /**
+     * {@code output[t * outputStride + r] = Σ_c weight[r][c] · x[t][c]} for the rows of groups
+     * {@code [firstGroup, endGroup)} and {@code tokens} tokens, whose inputs {@link #quantize} (K-quants: sums
+     * per 16) or {@link #quantizeQ8_0} (Q8_0 and Q4_0: sums per 32; Q8_0 ignores them) rounded.
+     */
+    void multiply(InterleavedWeights weight, int firstGroup, int endGroup, byte[] quants, float[] scales, short[] sums,
+                  int tokens, float[] output, int outputStride) {
+        MethodHandle kernel = switch (weight.type()) {
+            case Q4_K -> q4_KPacked;
+            case Q5_K -> q5_KPacked;
+            case Q6_K -> q6_KPacked;
+            case Q8_0 -> q8_0Packed;
+            case Q4_0 -> q4_0Packed;
+            default -> null;
+        };
+        boolean kQuant = roundsToQ8_K(weight.type());
+        int group = kQuant ? BLOCK : Q8_0Rounding.BLOCK;
+        int sumGroup = kQuant ? SUM_GROUP : Q8_0Rounding.BLOCK;
+        long values = (long) tokens * weight.columns();
+        int lastRow = Math.min(weight.rows(), endGroup * weight.rowsPerGroup());
+        if (kernel == null || weight.rowsPerGroup() != rowsPerGroup || firstGroup < 0 || endGroup < firstGroup
+                || endGroup > weight.groups() || values > quants.length || values / group > scales.length
+                || (weight.type() != GgmlType.Q8_0 && (sums == null || values / sumGroup > sums.length))
+                || (tokens > 0 && (long) (tokens - 1) * outputStride + lastRow > output.length)) {
+            throw new IllegalArgumentException("native " + weight.type() + " matmul on " + isa.id() + ": groups "
+                    + firstGroup + ".." + endGroup + " of " + weight.groups() + " (" + weight.rowsPerGroup()
+                    + " rows each), " + tokens + " tokens of " + weight.columns() + " do not fit the arrays given");
+        }
+        MemorySegment sumSegment = sums != null ? MemorySegment.ofArray(sums) : MemorySegment.NULL;
+        try {
+            kernel.invokeExact(weight.data(), (long) weight.columns(), (long) weight.rows(), (long) firstGroup,
+                    (long) endGroup, MemorySegment.ofArray(quants), MemorySegment.ofArray(scales), sumSegment, (long) tokens,
                     MemorySegment.ofArray(output), (long) outputStride);
         } catch (Throwable e) {
-            throw new IllegalStateException("native " + type + " matmul failed", e);
+            throw new IllegalStateException("native " + weight.type() + " matmul failed", e);
         }
     }
 
-    /**
-     * The library trusts its arguments, so a product's sizes are checked here: a wrong one would read or write
-     * outside the weights or the arrays. {@code rounded} tokens of activations (the tile kernels pad to whole
-     * tiles) must fit their arrays, {@code tokens} rows of output the output.
-     */
-    private static void checkProduct(GgmlType type, MemorySegment weight, int columns, int firstRow, int endRow,
-                                     int tokens, int rounded, int quants, int scales, int sums, int output,
-                                     int outputStride) {
-        long values = (long) rounded * columns;
-        if (firstRow < 0 || endRow < firstRow || weight.byteSize() < endRow * type.rowBytes(columns)
-                || values > quants || values / BLOCK > scales || values / SUM_GROUP > sums
-                || (tokens > 0 && (long) (tokens - 1) * outputStride + endRow > output)) {
-            throw new IndexOutOfBoundsException("native " + type + " matmul: rows " + firstRow + ".." + endRow
-                    + ", " + tokens + " tokens, " + columns + " columns do not fit the arrays given");
-        }
-    }
-
-    /** Whether {@link #multiplyTiles} runs for this type here (Q4_K and Q6_K on a CPU with AVX-512 VNNI). */
-    boolean multipliesTiles(GgmlType type) {
-        return (type == GgmlType.Q4_K || type == GgmlType.Q6_K) && q4_KMatmulTiles != null;
-    }
-
-    /**
-     * Interleaves the rounded activations of tokens {@code [firstTile · 16, min(tokens, endTile · 16))}, as
-     * {@link #quantize} left them, into 16-token tiles ({@code [tile][block][k/4][16][4]} quants,
-     * {@code [tile][block][16]} scales, {@code [tile][block][16][16]} int sums per 16); missing tokens are zeros.
-     */
-    void tile(byte[] quants, float[] scales, short[] sums, int tokens, int columns, int firstTile, int endTile,
-              byte[] quantTiles, float[] scaleTiles, int[] sumTiles) {
-        int blocks = columns / BLOCK;
-        long firstToken = (long) firstTile * TOKENS_PER_TILE;
-        int count = (int) Math.min(tokens - firstToken, (long) (endTile - firstTile) * TOKENS_PER_TILE);
-        long tiles = endTile - firstTile;
-        Objects.checkFromIndexSize(firstToken * columns, (long) count * columns, quants.length);
-        Objects.checkFromIndexSize(firstToken * blocks, (long) count * blocks, scales.length);
-        Objects.checkFromIndexSize(firstToken * columns / SUM_GROUP, (long) count * columns / SUM_GROUP, sums.length);
-        Objects.checkFromIndexSize(firstToken * columns, tiles * TOKENS_PER_TILE * columns, quantTiles.length);
-        Objects.checkFromIndexSize(firstToken * blocks, tiles * TOKENS_PER_TILE * blocks, scaleTiles.length);
-        Objects.checkFromIndexSize(firstToken * columns / SUM_GROUP, tiles * TOKENS_PER_TILE * columns / SUM_GROUP,
-                sumTiles.length);
-        try {
-            tileActivations.invokeExact(MemorySegment.ofArray(quants).asSlice(firstToken * columns),
-                    MemorySegment.ofArray(scales).asSlice(firstToken * blocks * Float.BYTES),
-                    MemorySegment.ofArray(sums).asSlice(firstToken * columns / SUM_GROUP * Short.BYTES),
-                    (long) count, (long) columns,
-                    MemorySegment.ofArray(quantTiles).asSlice(firstToken * columns),
-                    MemorySegment.ofArray(scaleTiles).asSlice(firstToken * blocks * Float.BYTES),
-                    MemorySegment.ofArray(sumTiles).asSlice(firstToken * columns / SUM_GROUP * Integer.BYTES));
-        } catch (Throwable e) {
-            throw new IllegalStateException("native activation tiling failed", e);
-        }
-    }
-
-    /**
-     * As {@link #multiply}, from activations {@link #tile} interleaved: Q4_K and Q6_K, where
-     * {@link #multipliesTiles} says so.
-     */
-    void multiplyTiles(GgmlType type, MemorySegment weight, int columns, int firstRow, int endRow, byte[] quantTiles,
-                       float[] scaleTiles, int[] sumTiles, int tokens, float[] output, int outputStride) {
-        if (!multipliesTiles(type)) {
-            throw new IllegalArgumentException("no native tile kernel for " + type);
-        }
-        int padded = Math.ceilDiv(tokens, TOKENS_PER_TILE) * TOKENS_PER_TILE;
-        checkProduct(type, weight, columns, firstRow, endRow, tokens, padded, quantTiles.length, scaleTiles.length,
-                sumTiles.length, output.length, outputStride);
-        MethodHandle kernel = type == GgmlType.Q4_K ? q4_KMatmulTiles : q6_KMatmulTiles;
-        try {
-            kernel.invokeExact(weight, (long) columns, (long) firstRow, (long) endRow,
-                    MemorySegment.ofArray(quantTiles), MemorySegment.ofArray(scaleTiles), MemorySegment.ofArray(sumTiles),
-                    (long) tokens, MemorySegment.ofArray(output), (long) outputStride);
-        } catch (Throwable e) {
-            throw new IllegalStateException("native " + type + " tile matmul failed", e);
-        }
-    }
-
-    /** Whether {@link #multiplyQ8_0Panels} runs here: a CPU with AVX-512 VNNI and VBMI, 16-row panels. */
+    /** Whether {@link #multiplyQ8_0Panels} runs here: the AVX-512 set, 16-row panels. */
     boolean multipliesQ8_0Panels(PackedInt8 weight) {
         return q8_0Panels != null && weight.type() == GgmlType.Q8_0 && weight.lanes() == Q8_0_PANEL_ROWS;
     }
 
     /**
-     * Rounds {@code rows} rows of {@code columns} inputs to Q8_0 blocks ({@link Q8_0Rounding}): quants stored
-     * plus 128, one scale per 32.
+     * Rounds {@code rows} rows of {@code columns} inputs to Q8_0 blocks ({@link Q8_0Rounding}) for
+     * {@link #multiplyQ8_0Panels}: quants stored plus 128, one scale per 32.
      */
-    void quantizeQ8_0(float[] input, int rows, int columns, byte[] quants, float[] scales) {
+    void quantizeQ8_0Offset(float[] input, int rows, int columns, byte[] quants, float[] scales) {
         long count = (long) rows * columns;
         Objects.checkFromIndexSize(0, count, input.length);
         Objects.checkFromIndexSize(0, count, quants.length);
         Objects.checkFromIndexSize(0, count / Q8_0Rounding.BLOCK, scales.length);
         try {
-            quantizeQ8_0.invokeExact(MemorySegment.ofArray(input), count, MemorySegment.ofArray(quants),
+            quantizeQ8_0Offset.invokeExact(MemorySegment.ofArray(input), count, MemorySegment.ofArray(quants),
                     MemorySegment.ofArray(scales));
         } catch (Throwable e) {
             throw new IllegalStateException("native Q8_0 activation rounding failed", e);
@@ -347,7 +533,7 @@ public final class NativeKernels {
 
     /**
      * {@code output[t * weight.rows() + r]} for the rows of panels {@code [firstPanel, endPanel)} and
-     * {@code tokens} tokens whose inputs {@link #quantizeQ8_0} rounded.
+     * {@code tokens} tokens whose inputs {@link #quantizeQ8_0Offset} rounded.
      */
     void multiplyQ8_0Panels(PackedInt8 weight, int firstPanel, int endPanel, byte[] quants, float[] scales, int tokens,
                             float[] output) {
@@ -368,28 +554,35 @@ public final class NativeKernels {
         }
     }
 
+    /** Whether {@link #attend} reads a cache of this type with heads of {@code headDim} values. */
+    static boolean attends(KvDataType type, int heads, int headDim) {
+        int unit = type == KvDataType.Q8_0 ? Q8_0Rounding.BLOCK : 16;
+        return headDim % unit == 0 && headDim <= MAX_HEAD_DIM && heads <= MAX_HEADS;
+    }
+
     /**
-     * One query row's attention to positions {@code [begin, end)} of an F16 cache, all {@code heads} heads
-     * (from {@code queries[queryOffset]}, {@code group} per key/value head): leaves the range's online-softmax
-     * state, per head h, in {@code maxima[stateOffset + h]}, {@code sums[stateOffset + h]} and
+     * One query row's attention to positions {@code [begin, end)} of an F16 or Q8_0 cache, all {@code heads}
+     * heads (from {@code queries[queryOffset]}, {@code group} per key/value head): leaves the range's
+     * online-softmax state, per head h, in {@code maxima[stateOffset + h]}, {@code sums[stateOffset + h]} and
      * {@code accumulated[(stateOffset + h) * headDim ..]}, for the caller to merge with other ranges'.
      * {@code keyBlocks[b]} and {@code valueBlocks[b]} are the addresses of storage block b.
      */
-    void attend(long[] keyBlocks, long[] valueBlocks, int blockSize, int heads, int group, int headDim,
+    void attend(KvDataType type, long[] keyBlocks, long[] valueBlocks, int blockSize, int heads, int group, int headDim,
                 float[] queries, int queryOffset, int begin, int end, float scale, float[] accumulated,
                 float[] maxima, float[] sums, int stateOffset) {
-        if (headDim % 16 != 0 || headDim > MAX_HEAD_DIM || heads > MAX_HEADS || group < 1 || heads % group != 0
+        if (!attends(type, heads, headDim) || group < 1 || heads % group != 0
                 || begin < 0 || end <= begin || Math.ceilDiv(end, blockSize) > Math.min(keyBlocks.length, valueBlocks.length)) {
             throw new IllegalArgumentException("native attention: " + heads + " heads of " + headDim + " values, "
                     + group + " per key/value head, positions " + begin + ".." + end + " in " + keyBlocks.length
-                    + " blocks of " + blockSize);
+                    + " blocks of " + blockSize + " (" + type + ")");
         }
         Objects.checkFromIndexSize(queryOffset, heads * headDim, queries.length);
         Objects.checkFromIndexSize((long) stateOffset * headDim, (long) heads * headDim, accumulated.length);
         Objects.checkFromIndexSize(stateOffset, heads, maxima.length);
         Objects.checkFromIndexSize(stateOffset, heads, sums.length);
+        MethodHandle kernel = type == KvDataType.Q8_0 ? attendQ8_0 : attendF16;
         try {
-            attendF16.invokeExact(MemorySegment.ofArray(keyBlocks), MemorySegment.ofArray(valueBlocks), (long) blockSize,
+            kernel.invokeExact(MemorySegment.ofArray(keyBlocks), MemorySegment.ofArray(valueBlocks), (long) blockSize,
                     (long) heads, (long) group, (long) headDim,
                     MemorySegment.ofArray(queries).asSlice((long) queryOffset * Float.BYTES), (long) begin, (long) end,
                     scale, MemorySegment.ofArray(accumulated).asSlice((long) stateOffset * headDim * Float.BYTES),
@@ -397,6 +590,52 @@ public final class NativeKernels {
                     MemorySegment.ofArray(sums).asSlice((long) stateOffset * Float.BYTES));
         } catch (Throwable e) {
             throw new IllegalStateException("native attention failed", e);
+        }
+    }
+
+    /** Positions per tile of {@link #attendRows}: the kernels' ROW_TILE. */
+    private static final int ROW_TILE = 64;
+
+    /** Floats of scratch {@link #attendRows} needs for up to {@code rows} rows. */
+    static int attendRowsScratch(int headDim, int rows, int group) {
+        return 2 * headDim * ROW_TILE + ROW_TILE + rows * group * (headDim + 2);
+    }
+
+    /**
+     * Prefill attention: query rows {@code [firstRow, endRow)} (row r at position {@code positions[r]}, heads
+     * query heads of {@code headDim} values from {@code queries[r * heads * headDim]}) attend, for the
+     * {@code group} query heads of key/value head {@code kvHead}, to the cached positions up to their own;
+     * writes their heads' results into {@code output}, laid out as the queries. {@code keyBlocks[b]} and
+     * {@code valueBlocks[b]} are the addresses of storage block b.
+     */
+    void attendRows(KvDataType type, long[] keyBlocks, long[] valueBlocks, int blockSize, int heads, int group,
+                    int headDim, int kvHead, float[] queries, int[] positions, int firstRow, int endRow, float scale,
+                    float[] output, float[] scratch) {
+        int visible = 0;
+        for (int r = firstRow; r < endRow; r++) {
+            visible = Math.max(visible, positions[r] + 1);
+        }
+        if (!attends(type, heads, headDim) || group < 1 || heads % group != 0 || kvHead < 0 || kvHead >= heads / group
+                || firstRow < 0 || endRow <= firstRow || endRow > positions.length
+                || Math.ceilDiv(visible, blockSize) > Math.min(keyBlocks.length, valueBlocks.length)
+                || (long) endRow * heads * headDim > Math.min(queries.length, output.length)
+                || scratch.length < attendRowsScratch(headDim, endRow - firstRow, group)) {
+            throw new IllegalArgumentException("native prefill attention: " + heads + " heads of " + headDim
+                    + " values, " + group + " per key/value head, rows " + firstRow + ".." + endRow + " seeing "
+                    + visible + " positions in " + keyBlocks.length + " blocks of " + blockSize + " (" + type + ")");
+        }
+        for (int r = firstRow; r < endRow; r++) {
+            if (positions[r] < 0) {
+                throw new IllegalArgumentException("negative position " + positions[r] + " in row " + r);
+            }
+        }
+        try {
+            attendRows.invokeExact(MemorySegment.ofArray(keyBlocks), MemorySegment.ofArray(valueBlocks),
+                    (long) blockSize, type == KvDataType.Q8_0 ? 1 : 0, (long) heads, (long) group, (long) headDim,
+                    (long) kvHead, MemorySegment.ofArray(queries), MemorySegment.ofArray(positions), (long) firstRow,
+                    (long) endRow, scale, MemorySegment.ofArray(output), MemorySegment.ofArray(scratch));
+        } catch (Throwable e) {
+            throw new IllegalStateException("native prefill attention failed", e);
         }
     }
 }

@@ -57,6 +57,12 @@ interface RowOps {
     /** Widens {@code count} little-endian IEEE halves at {@code data[offset ..]} to floats in {@code out}. */
     void widenHalves(MemorySegment data, long offset, float[] out, int outOffset, int count);
 
+    /**
+     * Widens {@code count} values (a multiple of 32) stored as ggml Q8_0 blocks at {@code data[offset ..]} (an
+     * fp16 scale, then 32 int8 quants) to floats in {@code out}: the quantized KV cache's rows.
+     */
+    void widenQ8_0(MemorySegment data, long offset, float[] out, int outOffset, int count);
+
     /** {@code x[j] = e^(x[j] - shift)} for j below count; returns their sum. */
     float expShifted(float[] x, int count, float shift);
 

@@ -27,8 +27,13 @@ public record VectorCapabilities(int vectorBits, int floatLanes, boolean nativeA
                 VectorCapabilities.class.getModule().isNativeAccessEnabled());
     }
 
+    /**
+     * The vector width, and a warning where native access is off. Which kernels run is
+     * {@link CpuBackend#describeKernels}'s to say: "native access enabled" here used to read as if the native
+     * kernels ran, on CPUs where they did not.
+     */
     public String describe() {
-        return vectorBits + "-bit vectors (" + floatLanes + " floats per instruction), native access "
-                + (nativeAccessEnabled ? "enabled" : "DISABLED: pass " + REQUIRED_FLAGS);
+        return vectorBits + "-bit vectors (" + floatLanes + " floats per instruction)"
+                + (nativeAccessEnabled ? "" : "; native access DISABLED: pass " + REQUIRED_FLAGS);
     }
 }

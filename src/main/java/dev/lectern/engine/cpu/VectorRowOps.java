@@ -1,6 +1,7 @@
 package dev.lectern.engine.cpu;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.B2F;
 import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.EXP;
 import static jdk.incubator.vector.VectorOperators.LSHL;
@@ -12,10 +13,12 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.nio.ByteOrder;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -30,6 +33,8 @@ final class VectorRowOps implements RowOps {
     private static final int L = F.length();
     private static final VectorSpecies<Short> S = SpeciesBinding.shorts(F);
     private static final VectorSpecies<Integer> I = F.withLanes(int.class);
+    /** Bytes, as many lanes as floats: one load widens to one float vector. */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
     private static final ValueLayout.OfShort HALF = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     @Override
@@ -299,6 +304,18 @@ final class VectorRowOps implements RowOps {
         }
         for (; i < count; i++) {
             out[outOffset + i] = Float.float16ToFloat(data.get(HALF, offset + 2L * i));
+        }
+    }
+
+    @Override
+    public void widenQ8_0(MemorySegment data, long offset, float[] out, int outOffset, int count) {
+        for (int b = 0; b < count / 32; b++) {
+            long block = offset + 34L * b;
+            float scale = Float.float16ToFloat(data.get(HALF, block));
+            for (int i = 0; i < 32; i += L) {
+                ((FloatVector) ByteVector.fromMemorySegment(B, data, block + 2 + i, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(B2F, F, 0)).mul(scale).intoArray(out, outOffset + 32 * b + i);
+            }
         }
     }
 

@@ -57,7 +57,9 @@ public final class StopCondition {
     }
 
     /**
-     * The ids of the chat template's stop tokens ({@link ChatTemplate#STOP_TOKENS}) in this vocabulary.
+     * The ids of the chat template's stop tokens ({@link ChatTemplate#STOP_TOKENS}) in this vocabulary, and
+     * every token llama.cpp ends generation at ({@link Vocabulary#endOfGeneration()}: in Qwen3 files also
+     * {@code </s>} and the fill-in-the-middle pad, repository and file-separator tokens).
      *
      * @throws IllegalArgumentException if the vocabulary has none of them: generation could never end
      *                                  but by its token limit, which is a wrong model, not a setting
@@ -67,6 +69,7 @@ public final class StopCondition {
         for (String token : ChatTemplate.STOP_TOKENS) {
             vocabulary.id(token).ifPresent(ids::add);
         }
+        ids.addAll(vocabulary.endOfGeneration());
         if (ids.isEmpty()) {
             throw new IllegalArgumentException("the vocabulary has none of the stop tokens " + ChatTemplate.STOP_TOKENS
                     + "; is this a Qwen3 model?");

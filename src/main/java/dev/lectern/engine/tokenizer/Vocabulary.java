@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The token table of a model: id → text and type, text → id. Built from plain lists so that it can come
@@ -17,10 +18,12 @@ public final class Vocabulary {
     private final String[] texts;
     private final TokenType[] types;
     private final Map<String, Integer> ids;
+    private final Set<Integer> endOfGeneration;
 
-    private Vocabulary(String[] texts, TokenType[] types) {
+    private Vocabulary(String[] texts, TokenType[] types, Set<Integer> endOfGeneration) {
         this.texts = texts;
         this.types = types;
+        this.endOfGeneration = endOfGeneration;
         this.ids = HashMap.newHashMap(texts.length);
         for (int id = 0; id < texts.length; id++) {
             Integer earlier = ids.putIfAbsent(texts[id], id);
@@ -37,6 +40,22 @@ public final class Vocabulary {
      *                  normal, as llama.cpp assumes when a file has no type array
      */
     public static Vocabulary of(List<String> tokens, int[] ggufTypes) {
+        return of(tokens, ggufTypes, null);
+    }
+
+    /**
+     * A vocabulary as llama.cpp loads it from a GGUF file: with its load-time rules on token texts applied
+     * ({@link LlamaCppTokenTexts}: tokens spelled like an end of generation become control tokens) and the ids
+     * that end generation known.
+     *
+     * @param named the special ids the file names ({@code tokenizer.ggml.<role>_token_id}) by role: eos, eot,
+     *              eom, fim_pre, fim_suf, fim_mid, fim_pad, fim_rep, fim_sep
+     */
+    public static Vocabulary asLlamaCppLoads(List<String> tokens, int[] ggufTypes, Map<String, Integer> named) {
+        return of(tokens, ggufTypes, Objects.requireNonNull(named, "named"));
+    }
+
+    private static Vocabulary of(List<String> tokens, int[] ggufTypes, Map<String, Integer> named) {
         Objects.requireNonNull(tokens, "tokens");
         if (ggufTypes != null && ggufTypes.length != tokens.size()) {
             throw new IllegalArgumentException("the vocabulary has " + tokens.size() + " tokens but "
@@ -50,7 +69,19 @@ public final class Vocabulary {
             texts[id] = text == null || text.isEmpty() ? "[EMPTY_" + id + "]" : text;
             types[id] = ggufTypes == null ? TokenType.NORMAL : TokenType.fromGgufCode(ggufTypes[id]);
         }
-        return new Vocabulary(texts, types);
+        if (named == null) {
+            return new Vocabulary(texts, types, Set.of());
+        }
+        LlamaCppTokenTexts.Applied applied = LlamaCppTokenTexts.apply(texts, types, named);
+        return new Vocabulary(texts, applied.types(), applied.endOfGeneration());
+    }
+
+    /**
+     * The ids that end generation as llama.cpp decides them on load ({@link #asLlamaCppLoads}); empty for a
+     * vocabulary built otherwise.
+     */
+    public Set<Integer> endOfGeneration() {
+        return endOfGeneration;
     }
 
     public int size() {

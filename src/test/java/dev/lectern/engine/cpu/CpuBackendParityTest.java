@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -17,14 +18,17 @@ import dev.lectern.engine.gguf.GgmlType;
 import dev.lectern.engine.kv.KvDataType;
 import dev.lectern.engine.tensor.WeightTensor;
 import dev.lectern.engine.tensor.WeightTensors;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
+import dev.lectern.testing.KernelPaths;
 
 /**
- * Every operation of {@link CpuBackend} against {@link ReferenceBackend} on fresh random inputs, with the
- * preferred vector width and with 256-bit vectors, on odd sizes that leave vector tails, with outputs
- * poisoned with NaN. Results are compared within bounds measured on this machine (see each bound's
- * comment): the two backends add in different orders, so floats differ in the last bits.
+ * Every operation of {@link CpuBackend} against {@link ReferenceBackend} on fresh random inputs, on every kernel
+ * path this machine runs ({@link KernelPaths#withNarrowVectors()}: every native instruction set the CPU runs,
+ * the Vector API at the preferred width and at 256 bits), on odd sizes that leave vector tails, with outputs poisoned with
+ * NaN. Where a path's native int8 kernels round a product's activations ({@link CpuBackend#inputRounding}), the
+ * reference multiplies the same rounded activations. Results are compared within bounds measured on a 2-core
+ * AMD EPYC (Zen 5, AVX-512) on all five paths (see each bound's comment); they are bounds on float summation
+ * order, which no CPU changes by more than the order itself: the backends add in different orders, so floats
+ * differ in the last bits.
  */
 class CpuBackendParityTest {
 
@@ -38,8 +42,11 @@ class CpuBackendParityTest {
      * Both backends use exactly the same dequantized weights (d·q and d·scale·q are exact in float), so the
      * only difference is the order of additions (and, for Q4_K/Q5_K, min·Σx subtracted once per sub-block).
      * Measured worst over repeated runs, up to 1029 columns, both widths: 2.6e-7 (F16), 2.2e-7 (F32, BF16,
-     * Q4_K), 1.8e-7 (Q5_K), 1.4e-7 (Q8_0), 1.1e-7 (Q4_0), 9e-8 (Q6_K). One bound for all, ~8× the worst:
-     * a kernel that misreads one weight in a row of 256 errs by ~1e-2 and is far outside it.
+     * Q4_K), 1.8e-7 (Q5_K), 1.4e-7 (Q8_0), 1.1e-7 (Q4_0), 9e-8 (Q6_K); with every path in one run (2-core AMD
+     * EPYC Zen 5): native-avx512 2.9e-7, native-avxvnni 2.6e-7, native-avx2 2.8e-7, vector-512 and vector-256
+     * 3.9e-7 (where the native int8 kernels run, against the reference on the same rounded inputs: both then
+     * multiply exact values). One bound for all,
+     * ~6× the worst: a kernel that misreads one weight in a row of 256 errs by ~1e-2 and is far outside it.
      */
     private static double matmulBound(GgmlType type) {
         return switch (type) {
@@ -50,34 +57,29 @@ class CpuBackendParityTest {
 
     /**
      * RMSNorm, relative per element: the scale comes from a float (the reference: double) sum of squares,
-     * then the same float products. Measured worst 3.1e-7 (about 3 ulp); bound ~6×.
+     * then the same float products. Measured worst 3.1e-7 (about 3 ulp), the same on all three paths; bound ~6×.
      */
     private static final double NORM_BOUND = 2e-6;
     /**
      * Softmax and SwiGLU, relative per element: the vector exp is within an ulp of Math.exp rounded to float
-     * (SwiGLU measured identical), and softmax sums in float. Measured worst 1.2e-7; bound ~8×.
+     * (SwiGLU measured identical), and softmax sums in float. Measured worst 1.7e-7, all paths; bound ~6×.
      */
     private static final double EXP_BOUND = 1e-6;
     /**
      * Attention, relative to max |value|: scores are summed in float (the reference: double), exp differs
-     * by an ulp, and the weighted sum of up to 300 values is added in another order. Measured worst 5.7e-7;
-     * bound ~9×.
+     * by an ulp, and the weighted sum of up to 300 values is added in another order. Measured worst 5.7e-7
+     * on the Vector API; in one run of every path (2-core AMD EPYC Zen 5): 1.2e-6 on the three native sets,
+     * up to 1.4e-6 on the Vector API; 2.0e-6 once natively (decode rows over an F16 cache); bound 2.5× that.
      */
     private static final double ATTENTION_BOUND = 5e-6;
 
-    static Stream<CpuBackend> backends() {
-        List<VectorSpecies<Float>> species = new ArrayList<>();
-        if (FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256) {
-            species.add(FloatVector.SPECIES_PREFERRED);
-        }
-        if (FloatVector.SPECIES_PREFERRED.vectorBitSize() > 256) {
-            species.add(FloatVector.SPECIES_256);
-        }
-        return species.stream().map(s -> {
+    /** One backend per kernel path this machine runs ({@link KernelPaths#withNarrowVectors()}), named after it. */
+    static Stream<Named<CpuBackend>> backends() {
+        return KernelPaths.withNarrowVectors().stream().map(path -> {
             synchronized (OPENED) {
-                CpuBackend backend = new CpuBackend(2, s);
+                CpuBackend backend = path.open(2);
                 OPENED.add(backend);
-                return backend;
+                return Named.of(path.name(), backend);
             }
         });
     }
@@ -140,18 +142,21 @@ class CpuBackendParityTest {
         double worst = 0;
         for (int rows : new int[] {1, 3, 7, 13, 64}) {
             float[] input = inputs.normal(rows * columns, 1.0);
+            // Where the path's native int8 kernels round the activations, the reference gets them rounded too.
+            float[] rounded = input.clone();
+            cpu.inputRounding(weight, rows).roundInPlace(rounded, 0, rounded.length);
             float[] expected = TestInputs.poisoned(rows * outputs);
             float[] actual = TestInputs.poisoned(rows * outputs);
-            REFERENCE.matmul(weight, input, rows, expected);
+            REFERENCE.matmul(weight, rounded, rows, expected);
             cpu.matmul(weight, input, rows, actual);
-            String what = String.format("%s %s %s, %d rows x %d columns -> %d, %s", cpu.name(), weight.type(), layout,
-                    rows, columns, outputs, inputs.describe());
+            String what = String.format("%s %s %s (inputs rounded: %s), %d rows x %d columns -> %d, %s", cpu.name(),
+                    weight.type(), layout, cpu.inputRounding(weight, rows), rows, columns, outputs, inputs.describe());
             assertThat(actual).as("every output written, " + what).doesNotContain(Float.NaN);
             for (int r = 0; r < rows; r++) {
                 for (int o = 0; o < outputs; o++) {
                     double terms = 0;
                     for (int c = 0; c < columns; c++) {
-                        terms += Math.abs((double) dequantized[o][c] * input[r * columns + c]);
+                        terms += Math.abs((double) dequantized[o][c] * rounded[r * columns + c]);
                     }
                     double error = Math.abs(actual[r * outputs + o] - expected[r * outputs + o]) / terms;
                     worst = Math.max(worst, error);

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.lectern.engine.gguf.GgufFile;
+import dev.lectern.engine.sampling.StopCondition;
 import dev.lectern.testing.NodeScript;
 import dev.lectern.testmodel.ShapePreset;
 import dev.lectern.testmodel.TestModelGenerator;
@@ -36,7 +37,13 @@ class LlamaCppTokenizerParityTest {
             "<|endoftext|><|fim_prefix|>x<|fim_suffix|>", "<tool_call>{}</tool_call>", "<|im_start", "|>",
             "   leading", "trailing   ", "\n\n\n", "\r\n\r\n", "\t\t x", "", " ", "1234567890 3.14159 -42 1e10",
             "👨‍👩‍👧‍👦 🏳️‍🌈 👍🏽 🇯🇵", "😀😃😄", "x\u200Dy\u200Cz", "\uD83D\uDE00", "ﬁ ﬂ ǅ Ⅻ ①②③ ²³",
-            "don't DON'T it's IT'S we'll WE'LL they've I'd I'm", "'s 'S 're 'RE 've 'll 'd 'm");
+            "don't DON'T it's IT'S we'll WE'LL they've I'd I'm", "'s 'S 're 'RE 've 'll 'd 'm",
+            // Texts llama.cpp reads as control tokens by their spelling (LlamaCppTokenTexts): </s> is an ordinary
+            // BPE token of the Qwen3 vocabulary that llama.cpp makes a control token and an end of generation.
+            "x </s> y", "</s>", "a</s>b</s>c", "<s>x</s>", "</s></s>", "< /s>", "</S>", "<unk> <s> </s>",
+            "<|fim_pad|>a<|repo_name|>b<|file_sep|>c<|fim_middle|>", "<PRE> <SUF> <MID> <PAD> [PAD] <REPO>",
+            "<eos> [EOS] [EOT] <EOT> _<EOT> <end_of_turn> <|eot_id|> <|end|> <|eom_id|> <|return|> <|call|>",
+            "<turn|> <|tool_response> <end_of_utterance> <|end_of_text|> <\uFF5Cend\u2581of\u2581sentence\uFF5C>");
 
     @Test
     void idsMatchLlamaCppOnAMultilingualCorpusOfOver200KB(@TempDir Path dir) throws Exception {
@@ -60,6 +67,10 @@ class LlamaCppTokenizerParityTest {
         try (GgufFile gguf = GgufFile.open(model)) {
             ours = GgufTokenizers.fromGguf(gguf);
         }
+        assertThat(StopCondition.chatStopTokenIds(ours.vocabulary()))
+                .as("the ids generation stops at: llama.cpp's end-of-generation tokens")
+                .containsExactlyInAnyOrderElementsOf(Arrays.stream(ids(json.readTree(Files.readString(out))
+                        .get("endOfGeneration"))).boxed().toList());
         List<String> mismatches = new ArrayList<>();
         long tokens = 0;
         for (int i = 0; i < corpus.size(); i++) {

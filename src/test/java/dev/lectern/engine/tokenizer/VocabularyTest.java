@@ -33,6 +33,30 @@ class VocabularyTest {
         assertThat(vocabulary.type(vocabulary.id("</tool_call>").orElseThrow())).isEqualTo(TokenType.USER_DEFINED);
     }
 
+    /**
+     * llama.cpp's load-time rules on token texts: {@code </s>}, an ordinary token here, becomes a control token
+     * and ends generation; a role the file names is not looked up by text; the fill-in-the-middle pad ends
+     * generation; a vocabulary built without the rules (tokenizer.json) keeps its types and knows no end.
+     */
+    @Test
+    void loadingAsLlamaCppDoesMarksTokensSpelledLikeAnEndOfGeneration() {
+        List<String> tokens = List.of("a", "</s>", "<|im_end|>", "<|fim_pad|>", "<PAD>", "<|endoftext|>", "x</s>");
+        int[] types = {1, 1, 3, 3, 1, 3, 1};
+        Vocabulary plain = Vocabulary.of(tokens, types);
+        assertThat(plain.type(1)).isEqualTo(TokenType.NORMAL);
+        assertThat(plain.endOfGeneration()).isEmpty();
+
+        Vocabulary loaded = Vocabulary.asLlamaCppLoads(tokens, types, java.util.Map.of("eos", 5));
+        assertThat(loaded.type(1)).isEqualTo(TokenType.CONTROL);
+        assertThat(loaded.type(6)).as("only the exact text").isEqualTo(TokenType.NORMAL);
+        assertThat(loaded.type(4)).as("<PAD> loses to <|fim_pad|>, the lower id of the same role").isEqualTo(TokenType.NORMAL);
+        assertThat(loaded.endOfGeneration()).containsExactlyInAnyOrder(1, 2, 3, 5);
+
+        Vocabulary named = Vocabulary.asLlamaCppLoads(tokens, types, java.util.Map.of("fim_pad", 4));
+        assertThat(named.type(4)).as("named by the file: not looked up by text").isEqualTo(TokenType.NORMAL);
+        assertThat(named.endOfGeneration()).containsExactlyInAnyOrder(1, 2, 4, 5);
+    }
+
     @Test
     void addedTokensAreControlWhenMarkedSpecialOrSpelledLikeOne() {
         assertThat(TokenType.forAddedToken("<think>", false)).isEqualTo(TokenType.USER_DEFINED);
