@@ -36,7 +36,7 @@ public record LecternProperties(
 
     public LecternProperties {
         // Every cache setting may be empty (automatic), and then Spring binds no Cache at all.
-        cache = cache == null ? new Cache(null) : cache;
+        cache = cache == null ? new Cache(null, null) : cache;
     }
 
     /** The Qwen3 GGUF file to serve and the context window to run it with. */
@@ -74,9 +74,15 @@ public record LecternProperties(
     /**
      * {@code ramBytes}: the memory the KV block pool may take (every running conversation's and every
      * encoded document's keys and values). Empty: what this machine has left after the model file, the
-     * JVM's heap and a reserve for the OS (see {@code KvBudget}).
+     * JVM's heap and a reserve for the OS (see {@code KvBudget}). {@code diskBytes}: the most the prefix
+     * cache's files under the data directory may take; the least recently used unpinned ones go first.
      */
-    public record Cache(DataSize ramBytes) {
+    public record Cache(DataSize ramBytes, DataSize diskBytes) {
+
+        /** The disk budget, 20 GB when none is set. */
+        public long diskBudgetBytes() {
+            return diskBytes != null ? diskBytes.toBytes() : DataSize.ofGigabytes(20).toBytes();
+        }
     }
 
     /**

@@ -6,7 +6,8 @@ import java.util.UUID;
 /**
  * A row of {@code documents} without its extracted text (which can be megabytes and is read only when
  * asked for). {@code error} explains a {@code failed} or {@code too_long} status; {@code note} explains
- * what an {@code extracted} document lacks (no token count without a model).
+ * what an {@code extracted} document lacks (no token count without a model, no encoding); {@code prefixKey}
+ * names the prefix-cache entry of a {@code ready} one.
  */
 public record Document(
         UUID id,
@@ -26,5 +27,6 @@ public record Document(
         String note,
         Instant createdAt,
         Instant updatedAt,
-        Instant extractedAt) {
+        Instant extractedAt,
+        String prefixKey) {
 }

@@ -40,9 +40,11 @@ class DocumentController {
     static final String FILE_FIELD = "file";
 
     private final DocumentService documents;
+    private final DocumentPrefixes prefixes;
 
-    DocumentController(DocumentService documents) {
+    DocumentController(DocumentService documents, DocumentPrefixes prefixes) {
         this.documents = documents;
+        this.prefixes = prefixes;
     }
 
     /**
@@ -82,17 +84,17 @@ class DocumentController {
                 .switchIfEmpty(Mono.error(() -> new DocumentProblem(HttpStatus.BAD_REQUEST, "MISSING_FILE",
                         "Send the document as a multipart form field named \"file\".")))
                 .map(upload -> ResponseEntity.status(upload.created() ? HttpStatus.CREATED : HttpStatus.OK)
-                        .body(DocumentResponse.of(upload.document())));
+                        .body(prefixes.response(upload.document())));
     }
 
     @GetMapping
     Mono<List<DocumentResponse>> list(Principal principal) {
-        return documents.list(principal.getName()).map(all -> all.stream().map(DocumentResponse::of).toList());
+        return documents.list(principal.getName()).map(all -> all.stream().map(prefixes::response).toList());
     }
 
     @GetMapping("/{id}")
     Mono<DocumentResponse> show(@PathVariable UUID id, Principal principal) {
-        return documents.get(principal.getName(), id).map(DocumentResponse::of);
+        return documents.get(principal.getName(), id).map(prefixes::response);
     }
 
     @GetMapping(path = "/{id}/text", produces = MediaType.TEXT_PLAIN_VALUE + ";charset=UTF-8")

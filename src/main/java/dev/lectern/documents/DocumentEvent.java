@@ -6,19 +6,25 @@ import java.util.UUID;
 /**
  * A document's status at one moment, as the events stream sends it. {@code pagesDone} counts pages the
  * parser has reached while {@code extracting} (null when the format has no pages or the count is not
- * known yet); {@code sizeBytes} is the upload's size.
+ * known yet); {@code sizeBytes} is the upload's size. While {@code encoding}, {@code encoding} says how far
+ * (null otherwise).
  */
 public record DocumentEvent(UUID documentId, DocumentStatus status, String message, long sizeBytes,
-        Integer pagesDone, Integer pageCount, Integer tokenCount, Instant at) {
+        Integer pagesDone, Integer pageCount, Integer tokenCount, EncodingProgress encoding, Instant at) {
 
     static DocumentEvent of(Document d) {
         String message = d.error() != null ? d.error() : d.note();
         return new DocumentEvent(d.id(), d.status(), message, d.sizeBytes(), d.pageCount(), d.pageCount(),
-                d.tokenCount(), d.updatedAt());
+                d.tokenCount(), null, d.updatedAt());
     }
 
     static DocumentEvent extractingPage(Document d, int page) {
-        return new DocumentEvent(d.id(), DocumentStatus.EXTRACTING, null, d.sizeBytes(), page, null, null,
+        return new DocumentEvent(d.id(), DocumentStatus.EXTRACTING, null, d.sizeBytes(), page, null, null, null,
                 Instant.now());
+    }
+
+    static DocumentEvent encoding(Document d, EncodingProgress progress) {
+        return new DocumentEvent(d.id(), DocumentStatus.ENCODING, null, d.sizeBytes(), d.pageCount(), d.pageCount(),
+                d.tokenCount(), progress, Instant.now());
     }
 }

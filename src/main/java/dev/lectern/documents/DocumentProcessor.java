@@ -47,6 +47,7 @@ class DocumentProcessor implements DisposableBean {
     private final TokenCounter tokens;
     private final ContextBudget budget;
     private final PromptBuilder prompts;
+    private final DocumentPrefixes prefixes;
     private final TextExtractor extractor;
     private final Duration timeout;
     private final boolean prestart;
@@ -56,7 +57,8 @@ class DocumentProcessor implements DisposableBean {
     private volatile boolean stopping;
 
     DocumentProcessor(LecternProperties properties, DocumentRepository documents, DocumentStore store,
-            DocumentEvents events, TokenCounter tokens, ContextBudget budget, PromptBuilder prompts) {
+            DocumentEvents events, TokenCounter tokens, ContextBudget budget, PromptBuilder prompts,
+            DocumentPrefixes prefixes) {
         this.prestart = properties.documents().prestart();
         this.documents = documents;
         this.store = store;
@@ -64,6 +66,7 @@ class DocumentProcessor implements DisposableBean {
         this.tokens = tokens;
         this.budget = budget;
         this.prompts = prompts;
+        this.prefixes = prefixes;
         LecternProperties.Documents settings = properties.documents();
         this.extractor = switch (settings.isolation()) {
             case PROCESS -> new IsolatedTextExtractor(settings.extractionHeap(), settings.maxCharacters());
@@ -208,13 +211,18 @@ class DocumentProcessor implements DisposableBean {
         }
         documents.finishTokenizing(document.id(), fit.fits() ? DocumentStatus.EXTRACTED : DocumentStatus.TOO_LONG,
                 textTokens.getAsInt(), fit.message(), null);
-        publishCurrent(document.id());
+        // With a model the document goes on to encoding; "extracted" would end its events stream early.
+        boolean encoding = fit.fits() && documents.findById(document.id())
+                .map(extracted -> prefixes.encode(extracted, text)).orElse(false);
+        if (!encoding) {
+            publishCurrent(document.id());
+        }
     }
 
     private static Document withTokenCount(Document d, int tokenCount) {
         return new Document(d.id(), d.ownerId(), d.filename(), d.mediaType(), d.sizeBytes(), d.sha256(), d.title(),
                 d.author(), d.language(), d.pageCount(), tokenCount, d.textChars(), d.status(), d.error(), d.note(),
-                d.createdAt(), d.updatedAt(), d.extractedAt());
+                d.createdAt(), d.updatedAt(), d.extractedAt(), d.prefixKey());
     }
 
     private void publishCurrent(UUID id) {

@@ -21,7 +21,7 @@ class DocumentRepository {
 
     private static final String COLUMNS = """
             id, owner_id, filename, media_type, size_bytes, sha256, title, author, language, page_count,
-            token_count, text_chars, status, error, note, created_at, updated_at, extracted_at""";
+            token_count, text_chars, status, error, note, created_at, updated_at, extracted_at, prefix_key""";
 
     private final JdbcClient jdbc;
 
@@ -69,13 +69,69 @@ class DocumentRepository {
                 .flatMap(text -> text);
     }
 
-    /** Documents a stopped server left half done, oldest first. */
+    /** Documents a stopped server left half done (encoding ones are resumed apart), oldest first. */
     List<UUID> findUnfinished() {
         return jdbc.sql("""
                         SELECT id FROM documents WHERE status IN ('uploaded', 'extracting', 'tokenizing')
                         ORDER BY created_at, id""")
                 .query((row, n) -> row.getObject(1, UUID.class))
                 .list();
+    }
+
+    /** Documents to encode (again): left encoding by a stopped server, or ready with a prefix that is gone. */
+    List<Document> findEncodingOrReady() {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM documents WHERE status IN ('encoding', 'ready') ORDER BY created_at, id")
+                .query(DocumentRepository::document)
+                .list();
+    }
+
+    /** {@code extracted} or {@code ready} (a prefix to encode again) to {@code encoding}, naming its entry. */
+    boolean startEncoding(UUID id, String prefixKey) {
+        return jdbc.sql("""
+                        UPDATE documents SET status = 'encoding', prefix_key = ?, note = NULL, updated_at = now()
+                        WHERE id = ? AND status IN ('extracted', 'ready', 'encoding')""")
+                .params(prefixKey, id)
+                .update() == 1;
+    }
+
+    boolean finishEncoding(UUID id, String prefixKey) {
+        return jdbc.sql("""
+                        UPDATE documents SET status = 'ready', prefix_key = ?, note = NULL, updated_at = now()
+                        WHERE id = ? AND status = 'encoding'""")
+                .params(prefixKey, id)
+                .update() == 1;
+    }
+
+    /** Encoding failed: back to {@code extracted}, with the reason as the note. */
+    boolean encodingFailed(UUID id, String note) {
+        return jdbc.sql("""
+                        UPDATE documents SET status = 'extracted', note = ?, updated_at = now()
+                        WHERE id = ? AND status = 'encoding'""")
+                .params(note, id)
+                .update() == 1;
+    }
+
+    List<Document> findByPrefixKey(String prefixKey) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM documents WHERE prefix_key = ? ORDER BY created_at, id")
+                .param(prefixKey)
+                .query(DocumentRepository::document)
+                .list();
+    }
+
+    /** A ready document whose prefix is gone goes back to {@code extracted}, with the reason as its note. */
+    boolean forgetPrefix(UUID id, String note) {
+        return jdbc.sql("""
+                        UPDATE documents SET status = 'extracted', prefix_key = NULL, note = ?, updated_at = now()
+                        WHERE id = ? AND status IN ('ready', 'encoding')""")
+                .params(note, id)
+                .update() == 1;
+    }
+
+    boolean isPrefixReferenced(String prefixKey) {
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM documents WHERE prefix_key = ?)")
+                .param(prefixKey)
+                .query(Boolean.class)
+                .single();
     }
 
     boolean delete(UUID id) {
@@ -161,7 +217,8 @@ class DocumentRepository {
                 row.getString("note"),
                 instant(row.getTimestamp("created_at")),
                 instant(row.getTimestamp("updated_at")),
-                instant(row.getTimestamp("extracted_at")));
+                instant(row.getTimestamp("extracted_at")),
+                row.getString("prefix_key"));
     }
 
     private static Instant instant(Timestamp timestamp) {

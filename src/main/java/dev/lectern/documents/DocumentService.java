@@ -37,14 +37,16 @@ class DocumentService {
     private final DocumentProcessor processor;
     private final DocumentEvents events;
     private final UserRepository users;
+    private final DocumentPrefixes prefixes;
 
     DocumentService(DocumentRepository documents, DocumentStore store, DocumentProcessor processor,
-            DocumentEvents events, UserRepository users) {
+            DocumentEvents events, UserRepository users, DocumentPrefixes prefixes) {
         this.documents = documents;
         this.store = store;
         this.processor = processor;
         this.events = events;
         this.users = users;
+        this.prefixes = prefixes;
     }
 
     /**
@@ -111,6 +113,7 @@ class DocumentService {
             Document document = owned(username, id);
             store.release(document.sha256(), () -> documents.delete(id),
                     () -> documents.isStoredFileReferenced(document.sha256()));
+            prefixes.release(document);
             log.info("{} deleted document {} ({})", username, id, document.filename());
             return Boolean.TRUE;
         }).then();

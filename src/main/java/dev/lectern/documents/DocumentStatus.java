@@ -12,11 +12,19 @@ public enum DocumentStatus {
     UPLOADED,
     EXTRACTING,
     TOKENIZING,
-    /** Text extracted and, when a model is configured, counted and found to fit in the context. */
+    /**
+     * Text extracted and, when a model is configured, counted and found to fit in the context, but not
+     * encoded: there is no model, or encoding failed (the note says why; questions still work, paying the
+     * encoding themselves).
+     */
     EXTRACTED,
     /** Text extracted, but it does not fit in the model's context; kept, never truncated. */
     TOO_LONG,
-    FAILED;
+    FAILED,
+    /** Counted, fits, and its prefix (system prompt and document) is being encoded into the cache. */
+    ENCODING,
+    /** Encoded and cached (RAM and disk): a question costs only its own tokens. */
+    READY;
 
     /** The value stored in PostgreSQL and shown in the API: {@code too_long}. */
     @JsonValue
@@ -30,6 +38,6 @@ public enum DocumentStatus {
 
     /** No more work will happen for the document: event streams complete here. */
     public boolean isFinal() {
-        return this == EXTRACTED || this == TOO_LONG || this == FAILED;
+        return this == EXTRACTED || this == TOO_LONG || this == FAILED || this == READY;
     }
 }

@@ -2,6 +2,9 @@ package dev.lectern.inference;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 import dev.lectern.engine.chat.ChatMessage;
 import dev.lectern.engine.chat.ChatTokens;
@@ -46,7 +49,39 @@ public interface InferenceService {
     int[] encodeText(String text);
 
     /**
-     * Queues a request; its events stream as it runs.
+     * The key a prefix of these token ids has in the cache (it depends on the model too).
+     *
+     * @throws EngineUnavailableException when no model is loaded
+     */
+    String prefixKey(int[] tokens);
+
+    /**
+     * Encodes {@code tokens} once, in the background, and keeps them as a named, pinned cache entry (RAM and
+     * disk): later prompts that start with them reuse it. Completes at once for an entry that exists, joins
+     * one being encoded. {@code progress} hears the encoding's progress (on the engine's thread: do not block).
+     *
+     * @throws EngineUnavailableException when no model is loaded
+     */
+    CompletableFuture<PrefixInfo> encodePrefix(int[] tokens, String label, Consumer<GenerationEvent.Progress> progress);
+
+    /** A cache entry by key; empty when there is none (or no model). */
+    Optional<PrefixInfo> prefix(String key);
+
+    /** Every cache entry, oldest first. */
+    List<PrefixInfo> prefixes();
+
+    /** Pins or unpins an entry (a pinned entry keeps its file, and its blocks in RAM within a share of the budget). */
+    Optional<PrefixInfo> setPinned(String key, boolean pinned);
+
+    /** Lets an entry's blocks leave RAM; they stay on disk and come back when asked for. */
+    Optional<PrefixInfo> evictFromRam(String key);
+
+    /** Forgets an entry: its blocks, file and row (an encoding in progress is cancelled). */
+    void deletePrefix(String key);
+
+    /**
+     * Queues a request; its events stream as it runs. It starts from every leading block the cache holds, read
+     * back from disk if need be: this may block on file reads, so call it off the event loop.
      *
      * @throws EngineUnavailableException when no model is loaded
      * @throws dev.lectern.engine.generation.GenerationFailure when the engine refuses it at once (queue full,

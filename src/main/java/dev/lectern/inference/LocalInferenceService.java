@@ -10,11 +10,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Service;
 
@@ -23,10 +27,15 @@ import dev.lectern.engine.chat.ChatMessage;
 import dev.lectern.engine.chat.ChatTokens;
 import dev.lectern.engine.cpu.CpuBackend;
 import dev.lectern.engine.generation.Cancellation;
+import dev.lectern.engine.generation.GenerationListener;
+import dev.lectern.engine.generation.PrefillProgress;
 import dev.lectern.engine.generation.GenerationRequest;
 import dev.lectern.engine.generation.RequestHandle;
 import dev.lectern.engine.gguf.GgmlType;
 import dev.lectern.engine.kv.KvBlockPool;
+import dev.lectern.engine.kv.KvFingerprint;
+import dev.lectern.engine.kv.KvPoolStats;
+import dev.lectern.engine.kv.KvPrefix;
 import dev.lectern.engine.kv.KvLayout;
 import dev.lectern.engine.model.Qwen3Config;
 import dev.lectern.engine.model.Qwen3Model;
@@ -56,13 +65,25 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
     /** Counts starts and stops, so a load finishing after a stop knows it is stale. Guarded by this. */
     private long epoch;
 
-    /** Everything a loaded model holds, closed together. */
+    /** Everything a loaded model holds, closed together; {@code store} is null without a database. */
     private record Engine(Qwen3Model model, CpuBackend backend, KvBlockPool pool, Scheduler scheduler, KvBudget budget,
-                          Set<Integer> stopTokens, double loadSeconds, EngineStatus.ModelShape shape) {
+                          Set<Integer> stopTokens, double loadSeconds, EngineStatus.ModelShape shape, PrefixStore store) {
     }
 
+    private final CacheEntryRepository cacheEntries;
+    private final ApplicationEventPublisher events;
+
+    /** An engine without named cache entries or a disk tier (for tools and tests without a database). */
     public LocalInferenceService(LecternProperties properties) {
+        this(properties, null, event -> { });
+    }
+
+    @org.springframework.beans.factory.annotation.Autowired
+    public LocalInferenceService(LecternProperties properties, CacheEntryRepository cacheEntries,
+                                 ApplicationEventPublisher events) {
         this.properties = properties;
+        this.cacheEntries = cacheEntries;
+        this.events = events;
         if (!properties.model().isConfigured()) {
             problem = "No model is configured. Set LECTERN_MODEL_PATH (lectern.model.path) to a Qwen3 GGUF file, e.g."
                     + " Qwen3-4B-Instruct-2507-Q4_K_M.gguf, and restart Lectern.";
@@ -105,7 +126,8 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
             KvLayout layout = new KvLayout(config.blockCount(), config.kvWidth(), KvLayout.DEFAULT_BLOCK_SIZE,
                     settings.kvType());
             KvBudget budget = KvBudget.resolve(properties.cache().ramBytes(), modelBytes);
-            pool = new KvBlockPool(layout, budget.bytes());
+            KvFingerprint fingerprint = KvFingerprint.of(model.fingerprint(), layout);
+            pool = new KvBlockPool(layout, budget.bytes(), fingerprint.bytes());
             int context = Math.min(properties.model().contextLength(), config.contextLength());
             if (context < properties.model().contextLength()) {
                 log.warn("lectern.model.context-length is {} but the model was trained for {}; using {}",
@@ -116,9 +138,16 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
                     settings.kvWaitTimeout());
             Scheduler scheduler = new Scheduler(model, backend, pool, schedule);
             scheduler.ready().join();
+            Set<Integer> stopTokens = StopCondition.chatStopTokenIds(model.tokenizer().vocabulary());
+            PrefixStore store = null;
+            if (cacheEntries != null) {
+                store = new PrefixStore(pool, fingerprint, properties.dataDir().resolve("kv-cache"),
+                        properties.cache().diskBudgetBytes(), cacheEntries, scheduler, stopTokens,
+                        key -> events.publishEvent(new PrefixDeleted(key, true)));
+                store.open();
+            }
             double seconds = (System.nanoTime() - started) / 1e9;
-            Engine ready = new Engine(model, backend, pool, scheduler, budget,
-                    StopCondition.chatStopTokenIds(model.tokenizer().vocabulary()), seconds, shape(model));
+            Engine ready = new Engine(model, backend, pool, scheduler, budget, stopTokens, seconds, shape(model), store);
             synchronized (this) {
                 if (!running || epoch != mine) {
                     log.info("The model finished loading after the engine was stopped; closing it");
@@ -130,6 +159,7 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
                 problem = null;
                 notifyAll();
             }
+            events.publishEvent(new EngineReady(path.toString()));
             log.info(String.format(Locale.ROOT, "Model ready in %.1f s: %s, %d layers; backend %s; context %d tokens;"
                             + " KV cache %s in %s (%.0f positions at full budget; %s)", seconds, path.getFileName(),
                     config.blockCount(), backend.name(), context, settings.kvType(), KvBudget.human(budget.bytes()),
@@ -200,13 +230,25 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
         if (loaded == null || state != EngineState.READY) {
             return new EngineStatus(state, problem, file, 0, 0, null, null, null,
                     properties.engine().effectiveThreads(), model.contextLength(),
-                    properties.engine().kvType().name(), null, null, null);
+                    properties.engine().kvType().name(), null, null, null, null);
         }
         long bytes = fileSize(loaded.model().path());
+        KvPoolStats pool = loaded.pool().stats();
         return new EngineStatus(state, null, file, bytes, loaded.loadSeconds(), loaded.shape(), loaded.backend().name(),
                 loaded.backend().kernelsDescription(), loaded.backend().threads(),
                 loaded.scheduler().settings().contextLength(), loaded.pool().layout().dataType().name(),
-                loaded.budget(), loaded.pool().stats(), loaded.scheduler().stats());
+                loaded.budget(), pool, loaded.scheduler().stats(), prefixCache(loaded.store(), pool));
+    }
+
+    private static PrefixCacheStatus prefixCache(PrefixStore store, KvPoolStats pool) {
+        if (store == null) {
+            return null;
+        }
+        PrefixStore.Totals totals = store.totals();
+        long disk = Math.min(totals.diskHitTokens(), pool.hitTokens());
+        return new PrefixCacheStatus(pool.queriedTokens(), pool.hitTokens(), pool.hitTokens() - disk, disk,
+                totals.diskLoads(), totals.entries(), totals.pinnedRamBytes(), totals.diskBytes(),
+                totals.diskBudgetBytes());
     }
 
     private static long fileSize(Path path) {
@@ -259,8 +301,20 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
         Engine loaded = loaded();
         Cancellation cancellation = new Cancellation();
         StreamingListener listener = new StreamingListener(cancellation);
-        RequestHandle handle = loaded.scheduler().submit(new GenerationRequest(request.promptTokens(),
-                request.parameters(), loaded.stopTokens(), request.priority(), null, false, listener, cancellation));
+        KvPrefix cached = loaded.store() != null ? loaded.store().warm(request.promptTokens()) : null;
+        RequestHandle handle;
+        try {
+            handle = loaded.scheduler().submit(new GenerationRequest(request.promptTokens(), request.parameters(),
+                    loaded.stopTokens(), request.priority(), cached, false, listener, cancellation));
+        } catch (RuntimeException refused) {
+            if (cached != null) {
+                cached.close();
+            }
+            throw refused;
+        }
+        if (cached != null) {
+            handle.result().whenComplete((result, failure) -> cached.close());
+        }
         Runnable cancel = () -> cancellation.cancel("the client went away");
         return new GenerationStream(handle.id(), handle.queuePosition(), listener.sink().asFlux().doOnCancel(cancel),
                 cancel);
@@ -294,8 +348,69 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
         }
     }
 
+    @Override
+    public String prefixKey(int[] tokens) {
+        return store().keyOf(tokens);
+    }
+
+    @Override
+    public CompletableFuture<PrefixInfo> encodePrefix(int[] tokens, String label, Consumer<GenerationEvent.Progress> progress) {
+        return store().encode(tokens, label, new GenerationListener() {
+            @Override
+            public void onProgress(PrefillProgress update) {
+                progress.accept(new GenerationEvent.Progress(update.done(), update.total(),
+                        update.etaNanos() < 0 ? -1 : update.etaNanos() / 1e9));
+            }
+
+            @Override
+            public void onToken(int token, String text, long elapsedNanos) {
+            }
+        });
+    }
+
+    @Override
+    public Optional<PrefixInfo> prefix(String key) {
+        Engine loaded = engine;
+        return loaded == null || loaded.store() == null ? Optional.empty() : loaded.store().info(key);
+    }
+
+    @Override
+    public List<PrefixInfo> prefixes() {
+        Engine loaded = engine;
+        return loaded == null || loaded.store() == null ? List.of() : loaded.store().list();
+    }
+
+    @Override
+    public Optional<PrefixInfo> setPinned(String key, boolean pinned) {
+        return store().setPinned(key, pinned);
+    }
+
+    @Override
+    public Optional<PrefixInfo> evictFromRam(String key) {
+        return store().evictFromRam(key);
+    }
+
+    @Override
+    public void deletePrefix(String key) {
+        Engine loaded = engine;
+        if (loaded != null && loaded.store() != null) {
+            loaded.store().delete(key);
+        }
+    }
+
+    private PrefixStore store() {
+        PrefixStore store = loaded().store();
+        if (store == null) {
+            throw new EngineUnavailableException("This engine keeps no named prefixes (it runs without a database).");
+        }
+        return store;
+    }
+
     private static void close(Engine loaded) {
         loaded.scheduler().close();
+        if (loaded.store() != null) {
+            loaded.store().close();
+        }
         loaded.pool().close();
         loaded.backend().close();
         loaded.model().close();

@@ -40,7 +40,9 @@ class SecurityConfiguration {
     @Order(1)
     SecurityWebFilterChain apiSecurity(ServerHttpSecurity http) {
         return basicOrSession(http, "/api/**")
-                .authorizeExchange(requests -> requests.anyExchange().authenticated())
+                .authorizeExchange(requests -> requests
+                        .pathMatchers("/api/admin/**").hasRole(Role.ADMIN.name())
+                        .anyExchange().authenticated())
                 .build();
     }
 

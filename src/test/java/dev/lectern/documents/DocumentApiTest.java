@@ -91,11 +91,12 @@ class DocumentApiTest {
         byte[] pdf = Fixtures.pdf(3);
         DocumentResponse first = upload(ADMIN, ADMIN_PASSWORD, "report.pdf", pdf, HttpStatus.CREATED);
         assertThat(first.status()).isIn(DocumentStatus.UPLOADED, DocumentStatus.EXTRACTING,
-                DocumentStatus.TOKENIZING, DocumentStatus.EXTRACTED);
+                DocumentStatus.TOKENIZING, DocumentStatus.ENCODING, DocumentStatus.READY);
         assertThat(first.sizeBytes()).isEqualTo(pdf.length);
 
         DocumentResponse done = awaitFinal(ADMIN, ADMIN_PASSWORD, first.id().toString());
-        assertThat(done.status()).isEqualTo(DocumentStatus.EXTRACTED);
+        assertThat(done.status()).as("extracted, counted, then encoded by the loaded model").isEqualTo(DocumentStatus.READY);
+        assertThat(done.prefix().tokens()).isGreaterThan(done.tokenCount());
         assertThat(done.mediaType()).isEqualTo("application/pdf");
         assertThat(done.pageCount()).isEqualTo(3);
         assertThat(done.tokenCount()).isPositive();
@@ -122,8 +123,8 @@ class DocumentApiTest {
                 .returnResult(DocumentEvent.class).getResponseBody()
                 .collectList().block(Duration.ofSeconds(60));
         assertThat(events).isNotEmpty();
-        assertThat(events.getLast().status()).isEqualTo(DocumentStatus.EXTRACTED);
-        assertThat(events).map(DocumentEvent::status).isSorted();
+        assertThat(events.getLast().status()).isEqualTo(DocumentStatus.READY);
+        assertThat(events).map(DocumentEvent::status).isSorted().doesNotContain(DocumentStatus.EXTRACTED);
         assertThat(events.getLast().tokenCount()).isPositive();
 
         // After the end, a new listener gets the final status at once and the stream completes.
@@ -131,7 +132,7 @@ class DocumentApiTest {
                 .headers(h -> h.setBasicAuth(ADMIN, ADMIN_PASSWORD)).accept(MediaType.TEXT_EVENT_STREAM)
                 .exchange().returnResult(DocumentEvent.class).getResponseBody()
                 .collectList().block(Duration.ofSeconds(10));
-        assertThat(later).singleElement().extracting(DocumentEvent::status).isEqualTo(DocumentStatus.EXTRACTED);
+        assertThat(later).singleElement().extracting(DocumentEvent::status).isEqualTo(DocumentStatus.READY);
     }
 
     @Test

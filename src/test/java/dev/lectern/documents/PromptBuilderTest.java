@@ -49,7 +49,7 @@ class PromptBuilderTest {
 
     @Test
     void tooLongReportsItsTokensTheLimitAndTheExcess() {
-        ContextBudget budget = new ContextBudget(properties);
+        ContextBudget budget = new ContextBudget(properties, () -> 0);
         ContextBudget.Fit fit = budget.check(3000, 3100);
         assertThat(fit.fits()).isFalse();
         assertThat(fit.needed()).isEqualTo(5148);
@@ -59,17 +59,29 @@ class PromptBuilderTest {
         assertThat(budget.check(1000, 2049).fits()).isFalse();
     }
 
+    @Test
+    void aModelWithAShorterContextThanConfiguredIsTheLimit() {
+        ContextBudget budget = new ContextBudget(properties, () -> 3072);
+        ContextBudget.Fit fit = budget.check(1000, 1100);
+        assertThat(fit.fits()).isFalse();
+        assertThat(fit.contextLength()).isEqualTo(3072);
+        assertThat(fit.message()).contains("context holds 3,072 (the model's own context; lectern.model.context-length"
+                + " asks for 4,096)");
+        assertThat(new ContextBudget(properties, () -> 8192).check(1000, 2048).contextLength())
+                .as("the configured context when the engine's is not shorter").isEqualTo(4096);
+    }
+
     private static PromptDocument doc(String filename, String title, String sha256, Instant created, String text) {
         Document d = new Document(UUID.nameUUIDFromBytes(filename.getBytes()), 1, filename, "application/pdf", 10,
                 sha256.repeat(32), title, null, null, 1, 42, text.length(), DocumentStatus.EXTRACTED, null, null,
-                created, created, created);
+                created, created, created, null);
         return new PromptDocument(d, text);
     }
 
     static LecternProperties properties(String systemPrompt, int reserved, int context) {
         return new LecternProperties(Path.of("data"), new LecternProperties.Model(null, context),
                 new LecternProperties.Engine(0, dev.lectern.engine.kv.KvDataType.F16, 16, 256, 256, 64, 2.5,
-                        Duration.ofSeconds(60)), new LecternProperties.Cache(DataSize.ofGigabytes(1)),
+                        Duration.ofSeconds(60)), new LecternProperties.Cache(DataSize.ofGigabytes(1), DataSize.ofGigabytes(1)),
                 new LecternProperties.Documents(DataSize.ofMegabytes(1), Duration.ofSeconds(5), 100_000, 1,
                         LecternProperties.Documents.Isolation.IN_PROCESS, DataSize.ofMegabytes(256), false),
                 new LecternProperties.Chat(systemPrompt, reserved), new LecternProperties.Database(null, null, null),

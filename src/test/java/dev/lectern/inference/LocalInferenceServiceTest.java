@@ -90,7 +90,7 @@ class LocalInferenceServiceTest {
     private static LecternProperties properties(Path model) {
         return new LecternProperties(Path.of("data"), new LecternProperties.Model(model, 4096),
                 new LecternProperties.Engine(1, KvDataType.F16, 4, 16, 64, 16, 2.5, Duration.ofSeconds(5)),
-                new LecternProperties.Cache(DataSize.ofMegabytes(64)),
+                new LecternProperties.Cache(DataSize.ofMegabytes(64), DataSize.ofMegabytes(256)),
                 new LecternProperties.Documents(DataSize.ofMegabytes(1), Duration.ofSeconds(5), 100_000, 1,
                         LecternProperties.Documents.Isolation.IN_PROCESS, DataSize.ofMegabytes(256), false),
                 new LecternProperties.Chat("Answer.", 2048), new LecternProperties.Database(null, null, null),

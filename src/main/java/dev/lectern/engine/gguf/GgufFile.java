@@ -123,6 +123,33 @@ public final class GgufFile implements AutoCloseable {
     }
 
     /** Unmaps the file; idempotent. */
+    /**
+     * A SHA-256 that changes whenever the model the file holds does: over everything before the tensor data
+     * (header, metadata with the tokenizer and chat template, the tensor directory), the file's size, and
+     * 4 KiB from the start, middle and end of every tensor's data (so two files of one shape and type with
+     * other weights differ, without reading gigabytes). Cached keys and values are keyed by it: a cache entry
+     * from another model must never be taken for this one's.
+     */
+    public byte[] contentFingerprint() {
+        java.security.MessageDigest digest;
+        try {
+            digest = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+        digest.update(mapping.asSlice(0, contents.dataOffset()).asByteBuffer());
+        digest.update(java.nio.ByteBuffer.allocate(8).putLong(mapping.byteSize()).flip());
+        long sample = 4096;
+        for (GgufTensorInfo tensor : contents.tensors()) {
+            MemorySegment data = tensorData(tensor);
+            long size = data.byteSize();
+            for (long at : new long[] {0, Math.max(0, size / 2 - sample / 2), Math.max(0, size - sample)}) {
+                digest.update(data.asSlice(at, Math.min(sample, size - at)).asByteBuffer());
+            }
+        }
+        return digest.digest();
+    }
+
     @Override
     public synchronized void close() {
         if (!closed) {

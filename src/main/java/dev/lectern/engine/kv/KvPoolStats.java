@@ -1,11 +1,14 @@
 package dev.lectern.engine.kv;
 
 /**
- * A snapshot of a {@link KvBlockPool}: blocks held by at least one sequence ({@code used}), by more than one
- * ({@code shared}), and whose memory has been allocated so far ({@code resident}; the rest of the budget is
- * not yet taken from the OS).
+ * A snapshot of a {@link KvBlockPool}: blocks held by at least one sequence or prefix ({@code used}), by more
+ * than one ({@code shared}), held by none but still holding cached content ({@code cached}: free, and a hit
+ * until taken), registered in the prefix index ({@code indexed}: in use or cached), whose memory has been
+ * allocated so far ({@code resident}; the rest of the budget is not yet taken from the OS); and the prefix
+ * cache's lookups since start: prompt tokens looked up, tokens found, cached blocks dropped for new ones.
  */
-public record KvPoolStats(int capacityBlocks, int usedBlocks, int sharedBlocks, int residentBlocks, long blockBytes) {
+public record KvPoolStats(int capacityBlocks, int usedBlocks, int sharedBlocks, int cachedBlocks, int residentBlocks,
+                          long blockBytes, int indexedBlocks, long queriedTokens, long hitTokens, long evictedBlocks) {
 
     public int freeBlocks() {
         return capacityBlocks - usedBlocks;
@@ -23,7 +26,16 @@ public record KvPoolStats(int capacityBlocks, int usedBlocks, int sharedBlocks, 
         return sharedBlocks * blockBytes;
     }
 
+    public long cachedBytes() {
+        return cachedBlocks * blockBytes;
+    }
+
     public long residentBytes() {
         return residentBlocks * blockBytes;
+    }
+
+    /** Share of looked-up prompt tokens the cache held, 0 before the first lookup. */
+    public double hitRate() {
+        return queriedTokens == 0 ? 0 : (double) hitTokens / queriedTokens;
     }
 }

@@ -28,8 +28,15 @@ public final class KvSequence implements KvCache, AutoCloseable {
     private int writableEnd;
     private boolean closed;
 
-    /** Takes over one reference to each of {@code initialBlocks}. */
-    KvSequence(KvBlockPool pool, int capacity, int[] initialBlocks, int length) {
+    /** How many leading full blocks are registered in the pool's index, and the hash of the last of them. */
+    private int hashedBlocks;
+    private BlockHash lastHash;
+
+    /**
+     * Takes over one reference to each of {@code initialBlocks}, which hold {@code initialTokens} (null when
+     * there are none).
+     */
+    KvSequence(KvBlockPool pool, int capacity, int[] initialBlocks, int length, int[] initialTokens) {
         if (capacity < 1) {
             throw new IllegalArgumentException("a sequence needs room for at least one position, not " + capacity);
         }
@@ -44,6 +51,25 @@ public final class KvSequence implements KvCache, AutoCloseable {
         this.blocks = initialBlocks.length;
         this.length = length;
         this.writableEnd = length;
+        this.lastHash = pool.seed();
+        if (initialTokens != null) {
+            registerFullBlocks(initialTokens);
+        }
+    }
+
+    /**
+     * Registers every committed block that has become full since the last call, under the hash of its
+     * tokens (the sequence's tokens, {@code tokens[0 .. length())}), so that lookups by other sequences
+     * find it. A registered block is never written again (a writer copies it first).
+     */
+    public void registerFullBlocks(int[] tokens) {
+        checkOpen();
+        int blockSize = layout.blockSize();
+        int full = Math.min(length, tokens.length) / blockSize;
+        for (; hashedBlocks < full; hashedBlocks++) {
+            lastHash = lastHash.next(tokens, hashedBlocks * blockSize, blockSize);
+            pool.register(table[hashedBlocks], lastHash);
+        }
     }
 
     /**
@@ -64,7 +90,7 @@ public final class KvSequence implements KvCache, AutoCloseable {
         }
         int firstWritten = writableEnd / layout.blockSize();
         boolean copyShared = writableEnd % layout.blockSize() != 0 && firstWritten < blocks
-                && pool.references(table[firstWritten]) > 1;
+                && isImmutable(table[firstWritten]);
         int added = layout.blocksFor(positions) - blocks;
         int[] fresh = pool.allocate(added + (copyShared ? 1 : 0));
         if (fresh == null) {
@@ -93,7 +119,7 @@ public final class KvSequence implements KvCache, AutoCloseable {
         }
         int firstWritten = writableEnd / layout.blockSize();
         boolean copyShared = writableEnd % layout.blockSize() != 0 && firstWritten < blocks
-                && pool.references(table[firstWritten]) > 1;
+                && isImmutable(table[firstWritten]);
         return layout.blocksFor(positions) - blocks + (copyShared ? 1 : 0);
     }
 
@@ -111,6 +137,11 @@ public final class KvSequence implements KvCache, AutoCloseable {
         // The last shared block may be partial: from now on this sequence copies it before writing on.
         writableEnd = Math.min(writableEnd, length);
         return new KvPrefix(pool, held, tokens);
+    }
+
+    /** A block others hold, or that lookups can find, is never written: its writer copies it first. */
+    private boolean isImmutable(int block) {
+        return pool.references(block) > 1 || pool.isRegistered(block);
     }
 
     /** Blocks in the table. */
@@ -225,6 +256,11 @@ public final class KvSequence implements KvCache, AutoCloseable {
         blocks = kept;
         length = newLength;
         writableEnd = newLength;
+        if (hashedBlocks > newLength / layout.blockSize()) {
+            // The chain is rebuilt from the tokens at the next registration; the kept blocks stay registered.
+            hashedBlocks = 0;
+            lastHash = pool.seed();
+        }
     }
 
     /** Gives every block back to the pool; later calls do nothing. */

@@ -55,6 +55,11 @@ public final class Qwen3Model implements AutoCloseable {
         return tokenizer;
     }
 
+    /** {@link GgufFile#contentFingerprint()} of the file: what cached keys and values of this model are keyed by. */
+    public byte[] fingerprint() {
+        return file.contentFingerprint();
+    }
+
     public ChatTemplate chatTemplate() {
         return chatTemplate;
     }

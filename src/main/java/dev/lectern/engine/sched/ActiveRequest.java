@@ -38,6 +38,8 @@ final class ActiveRequest implements RequestHandle {
     StreamingDecoder decoder;
     final StringBuilder shown = new StringBuilder();
     boolean promptEncoded;
+    /** Prompt tokens whose KV came from the cache when the request started. */
+    int cachedTokens;
     /** When the sequence last failed to get KV blocks, or -1 while it is not waiting for them. */
     long stalledSince = -1;
     long admittedNanos;

@@ -3,6 +3,7 @@ package dev.lectern.engine.sched;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
@@ -282,6 +283,7 @@ public final class Scheduler implements AutoCloseable {
                     + " released before it ran (" + released.getMessage() + ").", released));
             return;
         }
+        active.cachedTokens = Math.min(active.kv.length(), active.promptLength());
         active.sampler = new Sampler(request.parameters(), workspace);
         active.sampler.observe(request.prompt());
         active.stop = StopCondition.of(request.parameters().withMaxTokens(active.maxTokens), request.stopTokenIds());
@@ -290,22 +292,38 @@ public final class Scheduler implements AutoCloseable {
         running.add(active);
         runningCount = running.size();
         promptTokens += active.promptLength();
-        cachedPromptTokens += request.cachedTokens();
-        if (notify(active, () -> request.listener().onStarted(request.cachedTokens()))) {
+        cachedPromptTokens += active.cachedTokens;
+        if (notify(active, () -> request.listener().onStarted(active.cachedTokens))) {
             progress(active);
         }
     }
 
-    /** A KV sequence that starts from the request's cached prefix, if it has one. */
+    /**
+     * A KV sequence for the request's tokens (its prompt, and what it generated if it was preempted) that
+     * starts with every leading block the cache holds: the prefix the request brought, or what a lookup of
+     * its tokens finds (any user's, any conversation's).
+     */
     private KvSequence newSequence(ActiveRequest active) {
-        KvPrefix prefix = active.request.prefix();
+        KvPrefix given = active.request.prefix();
+        KvPrefix found = given == null ? pool.lookup(Arrays.copyOf(active.tokens, active.tokenCount)) : null;
+        KvPrefix prefix = given != null ? given : found;
+        if (given != null) {
+            pool.countQuery(active.tokenCount, Math.min(given.length(), active.tokenCount));
+        }
         if (prefix == null) {
             return pool.newSequence(settings.contextLength());
         }
-        KvSequence sequence = pool.newSequence(settings.contextLength(), prefix);
-        if (sequence.length() == active.promptLength()) {
-            // The whole prompt is cached, but sampling needs the logits after its last token: run that again.
-            sequence.truncate(active.promptLength() - 1);
+        KvSequence sequence;
+        try {
+            sequence = pool.newSequence(settings.contextLength(), prefix);
+        } finally {
+            if (found != null) {
+                found.close();
+            }
+        }
+        if (sequence.length() >= active.tokenCount) {
+            // Everything is cached, but sampling needs the logits after the last token: read that one again.
+            sequence.truncate(active.tokenCount - 1);
         }
         return sequence;
     }
@@ -446,6 +464,7 @@ public final class Scheduler implements AutoCloseable {
         for (int i = 0; i < requests.size(); i++) {
             ActiveRequest active = requests.get(i);
             active.stalledSince = -1;
+            active.kv.registerFullBlocks(active.tokens);
             if (logitIndex[i] >= 0) {
                 sampleNext(active, logits, logitIndex[i] * vocabulary, finished);
             } else {
@@ -508,7 +527,7 @@ public final class Scheduler implements AutoCloseable {
         running.remove(active);
         runningCount = running.size();
         long admitted = active.admittedNanos > 0 ? active.admittedNanos : now;
-        GenerationStats stats = new GenerationStats(active.promptLength(), active.request.cachedTokens(),
+        GenerationStats stats = new GenerationStats(active.promptLength(), active.cachedTokens,
                 active.generated, admitted - active.submittedNanos,
                 active.generated > 0 ? active.firstTokenNanos - active.submittedNanos : 0,
                 active.prefillDoneNanos > 0 ? active.prefillDoneNanos - admitted : 0,

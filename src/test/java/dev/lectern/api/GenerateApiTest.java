@@ -1,4 +1,4 @@
-package dev.lectern.inference;
+package dev.lectern.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

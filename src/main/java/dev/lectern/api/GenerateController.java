@@ -1,5 +1,6 @@
-package dev.lectern.inference;
+package dev.lectern.api;
 
+import java.security.Principal;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,10 +18,16 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebInputException;
 
+import dev.lectern.documents.DocumentLibrary;
 import dev.lectern.engine.chat.ChatMessage;
 import dev.lectern.engine.generation.GenerationFailure;
 import dev.lectern.engine.generation.GenerationStats;
 import dev.lectern.engine.sampling.SamplingParameters;
+import dev.lectern.inference.EngineUnavailableException;
+import dev.lectern.inference.GenerationEvent;
+import dev.lectern.inference.GenerationStream;
+import dev.lectern.inference.InferenceService;
+import dev.lectern.inference.PromptRequest;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -39,21 +46,22 @@ class GenerateController {
     static final int MAX_PROMPT_CHARACTERS = 4_000_000;
 
     private final InferenceService inference;
+    private final DocumentLibrary library;
 
-    GenerateController(InferenceService inference) {
+    GenerateController(InferenceService inference, DocumentLibrary library) {
         this.inference = inference;
+        this.library = library;
     }
 
     record ApiError(String error, String message) {
     }
 
     @PostMapping(path = "/api/generate", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Mono<ResponseEntity<Flux<ServerSentEvent<Object>>>> generate(@RequestBody GenerateRequest body) {
+    Mono<ResponseEntity<Flux<ServerSentEvent<Object>>>> generate(@RequestBody GenerateRequest body, Principal principal) {
         SamplingParameters parameters = parameters(body);
-        // Tokenizing a long prompt takes a while: off the event loop.
+        // Tokenizing a long prompt, and reading documents, take a while: off the event loop.
         return Mono.fromCallable(() -> {
-            int[] prompt = Boolean.TRUE.equals(body.raw()) ? inference.encodeText(body.prompt())
-                    : inference.encodeChat(List.of(ChatMessage.user(body.prompt())), Boolean.TRUE.equals(body.thinking()));
+            int[] prompt = prompt(body, principal.getName());
             GenerationStream stream = inference.submit(PromptRequest.interactive(prompt, parameters));
             log.debug("Request {} accepted: {} prompt tokens, {} ahead in the queue", stream.requestId(), prompt.length,
                     stream.queuePosition());
@@ -66,6 +74,19 @@ class GenerateController {
             return ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM)
                     .header(HttpHeaders.CACHE_CONTROL, "no-cache").body(events);
         }).subscribeOn(Schedulers.boundedElastic());
+    }
+
+    private int[] prompt(GenerateRequest body, String username) {
+        boolean thinking = Boolean.TRUE.equals(body.thinking());
+        if (body.documents() != null && !body.documents().isEmpty()) {
+            if (Boolean.TRUE.equals(body.raw())) {
+                throw new BadRequest("\"raw\" and \"documents\" do not go together: documents are asked about in a chat.");
+            }
+            List<String> segments = library.systemSegments(library.forPrompt(username, body.documents()));
+            return inference.chatTokens().system(segments).user(body.prompt(), thinking).ids();
+        }
+        return Boolean.TRUE.equals(body.raw()) ? inference.encodeText(body.prompt())
+                : inference.encodeChat(List.of(ChatMessage.user(body.prompt())), thinking);
     }
 
     private static SamplingParameters parameters(GenerateRequest body) {
@@ -150,6 +171,12 @@ class GenerateController {
     ResponseEntity<ApiError> unreadable(ServerWebInputException problem) {
         return error(HttpStatus.BAD_REQUEST, "BAD_REQUEST", "The request could not be read: " + problem.getReason()
                 + ". Send JSON such as {\"prompt\": \"...\", \"max_tokens\": 256}.");
+    }
+
+    @ExceptionHandler(DocumentLibrary.DocumentUnavailable.class)
+    ResponseEntity<ApiError> document(DocumentLibrary.DocumentUnavailable problem) {
+        return error(problem.code().equals("NOT_FOUND") ? HttpStatus.NOT_FOUND : HttpStatus.CONFLICT, problem.code(),
+                problem.getMessage());
     }
 
     @ExceptionHandler(EngineUnavailableException.class)

@@ -1,4 +1,4 @@
-package dev.lectern.inference;
+package dev.lectern.api;
 
 import java.time.Duration;
 import java.util.Map;
