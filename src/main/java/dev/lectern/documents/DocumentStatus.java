@@ -32,4 +32,12 @@ public enum DocumentStatus {
     public boolean isFinal() {
         return this == EXTRACTED || this == TOO_LONG || this == FAILED;
     }
+
+    /**
+     * Whether a question may be asked about the document now: its text is extracted and fits the context.
+     * (When documents gain an encoded prefix, a document being encoded or ready is askable too.)
+     */
+    public boolean isAskable() {
+        return this == EXTRACTED;
+    }
 }
