@@ -35,9 +35,14 @@ export function isPdf(document) {
     return document.mediaType === 'application/pdf';
 }
 
+/** The original file; its name at the end titles the browser's PDF viewer (the server ignores it). */
+export function fileHref(document) {
+    return `/api/documents/${document.id}/file/${encodeURIComponent(document.filename)}`;
+}
+
 /** Where a page of a document opens. */
 export function pageHref(document, page) {
-    return isPdf(document) ? `/api/documents/${document.id}/file#page=${page}` : `#page=${page}`;
+    return isPdf(document) ? `${fileHref(document)}#page=${page}` : `#page=${page}`;
 }
 
 function pageLink(page, document) {

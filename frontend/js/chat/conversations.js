@@ -65,7 +65,7 @@ export class ConversationList {
         remove.className = 'icon-button';
         remove.title = 'Delete';
         remove.setAttribute('aria-label', `Delete ${conversation.title}`);
-        remove.textContent = '🗑';
+        remove.textContent = '×';
         remove.addEventListener('click', () => this.remove(conversation));
         li.append(open, rename, remove);
         return li;

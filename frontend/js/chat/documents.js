@@ -6,7 +6,9 @@
 import { api, upload, ApiError } from './api.js';
 import { bytes, eta, number, percent } from './format.js';
 
-const ASKABLE = new Set(['extracted', 'ready', 'encoding']);
+// A document being encoded is not askable yet: it becomes ready (its prefix cached) in a moment. An
+// extracted one is askable: no model encoded it (or encoding failed), so its first question pays for it.
+const ASKABLE = new Set(['extracted', 'ready']);
 const WORKING = new Set(['uploaded', 'extracting', 'tokenizing', 'encoding']);
 
 export function isAskable(doc) {
@@ -32,14 +34,18 @@ export function statusBadge(doc, live = {}) {
         case 'tokenizing':
             return { text: 'counting tokens', kind: 'working' };
         case 'encoding': {
-            const share = live.percent ?? doc.prefix?.percent;
-            const left = eta(live.etaSeconds ?? doc.prefix?.etaSeconds);
+            // The events stream and the document both carry {done, total, percent, etaSeconds}; -1: no estimate.
+            const progress = live.encoding ?? doc.encoding;
+            const share = progress?.percent;
+            const left = eta(progress?.etaSeconds);
             return { text: `encoding${share != null ? ` ${Math.round(share)}%` : ''}${left ? `, ${left} left` : ''}`, kind: 'working' };
         }
         case 'extracted':
-            return doc.tokenCount != null ? { text: 'ready', kind: 'ok' } : { text: 'extracted', kind: 'neutral' };
+            // Askable, but not encoded ahead: the first question reads the whole document.
+            return doc.tokenCount != null ? { text: 'ready', kind: 'ok', title: 'Ready to ask; not cached yet, so the first question reads the whole document.' }
+                : { text: 'extracted', kind: 'neutral', title: 'Text extracted; no model counted its tokens.' };
         case 'ready':
-            return { text: 'ready', kind: 'ok' };
+            return { text: 'ready', kind: 'ok', title: 'Encoded and cached: a question costs only its own tokens.' };
         case 'too_long': {
             const over = overBy(doc);
             return { text: over ? `too long by ${over} tokens` : 'too long', kind: 'error' };
@@ -190,6 +196,9 @@ export class DocumentPanel {
         status.className = `badge ${badge.kind}`;
         status.dataset.testid = 'document-status';
         status.textContent = badge.text;
+        if (badge.title) {
+            status.title = badge.title;
+        }
         const top = document.createElement('div');
         top.className = 'document-top';
         top.append(name, status);
@@ -288,9 +297,10 @@ export class DocumentPanel {
                 if (update.message !== undefined) {
                     doc.message = update.message;
                 }
+                doc.encoding = update.encoding ?? null;
                 this.render();
             }
-            this.upload(id)?.update(update);
+            this.uploadsOf(id).forEach((item) => item.update(update));
         });
         source.addEventListener('error', () => {
             // The stream ends after a final status (the server completes it); EventSource then retries,
@@ -308,7 +318,8 @@ export class DocumentPanel {
             if (isAskable(doc) && !this.locked) {
                 this.selected.add(id);
             }
-            this.upload(id)?.finished(doc);
+            this.uploadsOf(id).forEach((item) => item.finished(doc));
+            this.pending?.delete(id);
             this.render();
             this.onSelectionChange();
             this.onChange();
@@ -323,8 +334,9 @@ export class DocumentPanel {
         }
     }
 
-    upload(id) {
-        return this.pending?.get(id);
+    /** The upload items showing this document (the same file dropped twice shows twice). */
+    uploadsOf(id) {
+        return [...(this.pending?.get(id) ?? [])];
     }
 
     uploadAll(files) {
@@ -348,7 +360,10 @@ export class DocumentPanel {
         }
         upload(file, (share) => item.progress(share)).then(({ document: doc, created }) => {
             this.documents.set(doc.id, doc);
-            this.pending.set(doc.id, item);
+            if (!this.pending.has(doc.id)) {
+                this.pending.set(doc.id, new Set());
+            }
+            this.pending.get(doc.id).add(item);
             item.update(doc);
             if (!created) {
                 item.note('You uploaded this file before; it is the same document.');
@@ -359,7 +374,10 @@ export class DocumentPanel {
             } else {
                 this.refresh(doc.id);
             }
-        }, (error) => item.fail(error.message));
+        }, (error) => {
+            item.fail(error.message);
+            this.render();
+        });
     }
 }
 
@@ -419,8 +437,8 @@ class UploadItem {
         if (update.status === 'extracting' && update.pagesDone && update.pageCount) {
             share = 0.35 + 0.4 * (update.pagesDone / update.pageCount);
         }
-        if (update.status === 'encoding' && update.percent != null) {
-            share = 0.85 + 0.15 * (update.percent / 100);
+        if (update.status === 'encoding' && update.encoding?.percent != null) {
+            share = 0.85 + 0.15 * (update.encoding.percent / 100);
         }
         this.set(badge.text, share, badge.kind);
     }

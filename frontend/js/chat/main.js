@@ -28,6 +28,7 @@ const elements = {
     send: $('send'),
     stop: $('stop'),
     hint: $('composer-hint'),
+    problem: $('ask-problem'),
     title: $('conversation-title'),
     rename: $('rename-conversation'),
     chips: $('conversation-documents'),
@@ -96,6 +97,7 @@ function citationDocuments() {
 function newConversation({ push = true } = {}) {
     current = emptyConversation();
     editing = null;
+    hideProblem();
     elements.messages.replaceChildren(elements.emptyState);
     elements.emptyState.hidden = false;
     documents.lockTo(null);
@@ -215,7 +217,7 @@ function ask(text, { replaceLast = false } = {}) {
     }
     const selected = documents.selection();
     if (!current.id && !selected.length) {
-        showHint('Tick at least one ready document in the sidebar to ask about it.', true);
+        showProblem('NO_DOCUMENTS', 'Tick at least one ready document in the sidebar to ask about it.');
         openDrawer();
         return false;
     }
@@ -246,24 +248,67 @@ function ask(text, { replaceLast = false } = {}) {
     };
     pending = { text, exchange, replaced, conversationId: current.id, stop: false };
     if (!connection.send(message)) {
-        refused('Not connected to the server; reconnecting. Your question is still in the box.');
+        refused('The page lost its connection to the server and is reconnecting; ask again in a moment.',
+            'DISCONNECTED');
         return false;
     }
     elements.question.value = '';
     autoGrow();
     editing = null;
+    hideProblem();
     showHint(DEFAULT_HINT);
     updateComposer();
     scrollToEnd(true);
     return true;
 }
 
+// Why a question could not be asked, in a heading a person understands at a glance; the server's message
+// (kept as it is) says by how much and what to do.
+const REFUSALS = {
+    MODEL_NOT_LOADED: 'No model is loaded',
+    CONTEXT_FULL: 'Too long for the model\'s context',
+    DOCUMENT_NOT_READY: 'A document is not ready',
+    DOCUMENTS_CHANGED: 'A document was deleted',
+    DOCUMENTS_FIXED: 'This conversation keeps its documents',
+    QUEUE_FULL: 'Lectern is busy',
+    KV_MEMORY_FULL: 'Not enough memory for this question',
+    PROMPT_TOO_LONG: 'Too long for the model\'s context',
+    ENGINE_STOPPED: 'The model is not running',
+    BUSY: 'Still answering',
+    TOO_LARGE: 'The question is too long',
+    DISCONNECTED: 'Not connected',
+    NO_DOCUMENTS: 'No document chosen',
+};
+
+/** Shows why asking failed above the box, until the next question or a click on ✕. */
+function showProblem(code, message) {
+    const panel = elements.problem;
+    const heading = document.createElement('strong');
+    heading.textContent = `${REFUSALS[code] ?? 'The question was not asked'}. `;
+    const text = document.createElement('span');
+    text.textContent = message;
+    const dismiss = document.createElement('button');
+    dismiss.type = 'button';
+    dismiss.className = 'icon-button';
+    dismiss.setAttribute('aria-label', 'Dismiss');
+    dismiss.textContent = '✕';
+    dismiss.addEventListener('click', hideProblem);
+    panel.replaceChildren(heading, text, dismiss);
+    panel.dataset.code = code ?? '';
+    panel.hidden = false;
+}
+
+function hideProblem() {
+    elements.problem.hidden = true;
+    elements.problem.replaceChildren();
+}
+
 /** The pending question was refused: take it off the page and put its text back in the box. */
-function refused(message) {
+function refused(message, code) {
     const undo = pending;
     pending = null;
+    showProblem(code, message);
     if (!undo) {
-        showHint(message, true);
         return;
     }
     if (undo.conversationId === current.id) {
@@ -284,7 +329,7 @@ function refused(message) {
     }
     elements.question.value = undo.text;
     autoGrow();
-    showHint(message, true);
+    showHint('Your question is back in the box.');
     updateComposer();
     elements.question.focus();
 }
@@ -408,7 +453,7 @@ function errorReceived(message, view) {
     if (message.requestId) {
         return;
     }
-    refused(message.message);
+    refused(message.message, message.code);
 }
 
 function finished() {
@@ -421,11 +466,14 @@ function connectionChanged(state, detail, delay) {
     const notice = elements.connectionNotice;
     if (state === 'open') {
         notice.hidden = true;
+        if (elements.problem.dataset.code === 'DISCONNECTED') {
+            hideProblem();
+        }
         if (detail) {
             // Back after a drop: show what the server has (answers may have finished, or gone on, meanwhile).
             documents.load().catch(() => {});
             if (pending) {
-                refused('The connection dropped before the question was accepted; ask again.');
+                refused('The connection dropped before the question was accepted; ask again.', 'DISCONNECTED');
             }
         }
         if (current.id) {
@@ -465,7 +513,7 @@ function updateComposer() {
     const disabled = !engineReady;
     elements.question.disabled = disabled;
     elements.send.disabled = disabled;
-    elements.question.placeholder = !engineReady ? 'Asking is disabled until a model is loaded (see above).'
+    elements.question.placeholder = !engineReady ? 'Asking is disabled (see above)'
         : current.id ? 'Ask a follow-up question…'
             : documents.selection().length ? 'Ask about the selected documents…'
                 : 'Tick a ready document in the sidebar, then ask…';
@@ -513,11 +561,15 @@ function updateGauge() {
 function showHint(text, problem = false) {
     clearTimeout(hintTimer);
     elements.hint.textContent = text;
+    // Phones have no Shift+Enter to explain: the keys' hint hides there (see chat.css).
+    elements.hint.classList.toggle('keys', text === DEFAULT_HINT);
     elements.hint.classList.toggle('error', problem);
     if (problem) {
         hintTimer = setTimeout(() => {
             elements.hint.classList.remove('error');
-            elements.hint.textContent = editing ? elements.hint.textContent : DEFAULT_HINT;
+            if (!editing) {
+                showHint(DEFAULT_HINT);
+            }
         }, 12000);
     }
 }
@@ -559,7 +611,10 @@ async function pollEngine() {
 function autoGrow() {
     const area = elements.question;
     area.style.height = 'auto';
-    area.style.height = `${Math.min(area.scrollHeight, window.innerHeight * 0.35)}px`;
+    // scrollHeight leaves out the borders, which a border-box height includes: without them a one-line
+    // question would show a scroll bar.
+    const borders = area.offsetHeight - area.clientHeight;
+    area.style.height = `${Math.min(area.scrollHeight + borders, window.innerHeight * 0.35)}px`;
 }
 
 function scrollToEnd(force) {

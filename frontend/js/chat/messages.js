@@ -48,7 +48,7 @@ export class QuestionView {
         this.text = text;
         this.element = document.createElement('article');
         this.element.className = 'message user';
-        this.element.dataset.testid = 'question';
+        this.element.dataset.testid = 'user-message';
         const bubble = document.createElement('div');
         bubble.className = 'bubble';
         bubble.textContent = text;

@@ -3,7 +3,7 @@
 // never as HTML.
 
 import { text as fetchText } from './api.js';
-import { isPdf } from './citations.js';
+import { fileHref, isPdf } from './citations.js';
 
 const MARKER = /^\[(Page|Slide) (\d+)\]$/gm;
 
@@ -33,7 +33,7 @@ export class TextViewer {
         this.panel.hidden = false;
         document.body.classList.add('viewer-open');
         this.title.textContent = doc.filename;
-        this.fileLink.href = `/api/documents/${doc.id}/file${isPdf(doc) && page ? `#page=${page}` : ''}`;
+        this.fileLink.href = `${fileHref(doc)}${isPdf(doc) && page ? `#page=${page}` : ''}`;
         this.fileLink.textContent = isPdf(doc) ? 'Open the PDF' : 'Download the file';
         if (this.current !== doc.id) {
             this.current = doc.id;

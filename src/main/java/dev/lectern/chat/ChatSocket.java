@@ -69,7 +69,8 @@ final class ChatSocket implements AnswerListener {
                 return;
             }
             Sinks.EmitResult result = outbound.tryEmitNext(message);
-            if (result == Sinks.EmitResult.FAIL_OVERFLOW) {
+            // A full buffer is an overflow whether or not the connection has started reading yet.
+            if (result == Sinks.EmitResult.FAIL_OVERFLOW || result == Sinks.EmitResult.FAIL_ZERO_SUBSCRIBER) {
                 overflowed = true;
                 fellBehind = true;
             }

@@ -88,9 +88,10 @@ class DocumentController {
     /**
      * The file as uploaded. PDFs open inline, in the browser's own viewer (so {@code #page=N} works); any
      * other type downloads as bytes, never rendered by the browser as a page of this site (an uploaded HTML
-     * file must not run here).
+     * file must not run here). A name after {@code /file/} is ignored: the page adds the file's name there
+     * because the browser's PDF viewer titles its tab with the URL's last segment.
      */
-    @GetMapping("/{id}/file")
+    @GetMapping({"/{id}/file", "/{id}/file/{name}"})
     Mono<ResponseEntity<Resource>> file(@PathVariable UUID id, Principal principal) {
         return documents.file(principal.getName(), id).map(stored -> {
             Document document = stored.document();
