@@ -513,10 +513,12 @@ function updateComposer() {
     const disabled = !engineReady;
     elements.question.disabled = disabled;
     elements.send.disabled = disabled;
-    elements.question.placeholder = !engineReady ? 'Asking is disabled (see above)'
+    // A phone's box holds about 26 characters: a longer placeholder would wrap and be cut off.
+    const narrow = window.matchMedia('(max-width: 800px)').matches;
+    elements.question.placeholder = !engineReady ? (narrow ? 'Asking is disabled' : 'Asking is disabled (see above)')
         : current.id ? 'Ask a follow-up question…'
-            : documents.selection().length ? 'Ask about the selected documents…'
-                : 'Tick a ready document in the sidebar, then ask…';
+            : documents.selection().length ? (narrow ? 'Ask your question…' : 'Ask about the selected documents…')
+                : (narrow ? 'Tick a document (☰) first' : 'Tick a ready document in the sidebar, then ask…');
     const exchanges = current.exchanges;
     exchanges.forEach((exchange, index) => {
         const last = index === exchanges.length - 1;
@@ -756,6 +758,7 @@ document.addEventListener('keydown', (event) => {
     }
 });
 $('new-chat').addEventListener('click', () => newConversation());
+window.matchMedia('(max-width: 800px)').addEventListener('change', () => updateComposer());
 elements.rename.addEventListener('click', async () => {
     const summary = conversations.find(current.id) ?? { id: current.id, title: current.title };
     const renamed = await conversations.rename(summary);
