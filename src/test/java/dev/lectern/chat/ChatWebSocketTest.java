@@ -329,13 +329,15 @@ class ChatWebSocketTest extends ChatIntegrationTest {
 
     @Test
     void aClosedSocketsAnswerIsCancelledAfterTheGraceAndItsMemoryGivenBack() throws Exception {
-        ChatClient chat = connect();
-        chat.ask(null, List.of(manual), "Write a very long essay about the pump.", 3000);
-        List<JsonNode> start = chat.until(type("token"), ANSWER);
-        long answerId = start.getFirst().get("messageId").asLong();
-        chat.abort();
-
-        StoredMessage answer = awaitFinal(answerId);
+        // Random weights may end an answer by themselves before the grace is over; ask again then.
+        StoredMessage answer = null;
+        for (int attempt = 0; attempt < 5 && (answer == null || !answer.status().equals("cancelled")); attempt++) {
+            ChatClient chat = connect();
+            chat.ask(null, List.of(manual), "Write a very long essay number " + attempt + " about the pump.", 3000);
+            List<JsonNode> start = chat.until(type("token"), ANSWER);
+            chat.abort();
+            answer = awaitFinal(start.getFirst().get("messageId").asLong());
+        }
         assertThat(answer.status()).isEqualTo("cancelled");
         assertThat(answer.error()).isEqualTo(RunningAnswer.NOBODY_READING);
         assertThat(answer.completionTokens()).isLessThan(2500);

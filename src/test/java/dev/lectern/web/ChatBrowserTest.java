@@ -156,7 +156,9 @@ class ChatBrowserTest extends ChatIntegrationTest {
         driver.close();
         driver.switchTo().window(chat);
 
-        driver.findElements(By.cssSelector("[data-testid=view-text]")).getFirst().click();
+        driver.findElements(By.cssSelector("[data-testid=document]")).stream()
+                .filter(e -> e.getText().contains("pump-manual.pdf")).findFirst().orElseThrow()
+                .findElement(By.cssSelector("[data-testid=view-text]")).click();
         WebElement viewer = browser.waiting(WAIT).until(ExpectedConditions.visibilityOfElementLocated(
                 By.cssSelector("[data-testid=viewer]")));
         browser.waiting(WAIT).until(d -> viewer.getText().contains("[Page 2]"));
