@@ -8,7 +8,8 @@ ARG RUNTIME_IMAGE=eclipse-temurin:25-jre
 
 FROM eclipse-temurin:25-jdk AS build
 # A C compiler for the native CPU kernels (kernels/cpu); without it the build falls back to Vector API only.
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null \
+# npm installs the browser's libraries (frontend/package.json: marked, DOMPurify) that the jar serves.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gcc libc6-dev nodejs npm >/dev/null \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first, so editing sources does not download them again.

@@ -2,6 +2,7 @@ package dev.lectern.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
@@ -12,6 +13,7 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.util.StringUtils;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
@@ -114,9 +116,31 @@ public record LecternProperties(
 
     /**
      * The prompt every question starts from, and the tokens kept free for the answer: a document fits
-     * when system prompt + documents + {@code reservedAnswerTokens} fit in the context window.
+     * when system prompt + documents + {@code reservedAnswerTokens} fit in the context window (also the
+     * longest answer the chat asks for unless a question sets its own). The chat socket:
+     * {@code detachedAnswerGrace} is how long an answer goes on writing after the last page reading it
+     * closed (a reload reattaches within it; after it the answer is cancelled); {@code socketBuffer} is
+     * how many messages a connection may fall behind before its answers are cancelled; {@code maxMessageSize}
+     * is the largest message a browser may send; {@code allowedOrigins} are pages of other origins
+     * (scheme://host[:port]) allowed to open the socket, besides Lectern's own.
      */
-    public record Chat(@NotBlank String systemPrompt, @Min(1) int reservedAnswerTokens) {
+    public record Chat(
+            @NotBlank String systemPrompt,
+            @Min(1) int reservedAnswerTokens,
+            @NotNull Duration detachedAnswerGrace,
+            @Min(16) @Max(1_000_000) int socketBuffer,
+            @NotNull DataSize maxMessageSize,
+            @NotNull List<String> allowedOrigins) {
+
+        @ConstructorBinding
+        public Chat {
+            allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+        }
+
+        /** The prompt settings with the chat socket's defaults. */
+        public Chat(String systemPrompt, int reservedAnswerTokens) {
+            this(systemPrompt, reservedAnswerTokens, Duration.ofSeconds(30), 1024, DataSize.ofKilobytes(256), List.of());
+        }
     }
 
     /** An external PostgreSQL server; when no URL is given Lectern runs its own under the data directory. */

@@ -1,11 +1,15 @@
 package dev.lectern.documents;
 
+import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.io.Resource;
+import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -100,6 +104,28 @@ class DocumentController {
     @GetMapping(path = "/{id}/text", produces = MediaType.TEXT_PLAIN_VALUE + ";charset=UTF-8")
     Mono<String> text(@PathVariable UUID id, Principal principal) {
         return documents.text(principal.getName(), id);
+    }
+
+    /**
+     * The file as uploaded. PDFs open inline, in the browser's own viewer (so {@code #page=N} works); any
+     * other type downloads as bytes, never rendered by the browser as a page of this site (an uploaded HTML
+     * file must not run here). A name after {@code /file/} is ignored: the page adds the file's name there
+     * because the browser's PDF viewer titles its tab with the URL's last segment.
+     */
+    @GetMapping({"/{id}/file", "/{id}/file/{name}"})
+    Mono<ResponseEntity<Resource>> file(@PathVariable UUID id, Principal principal) {
+        return documents.file(principal.getName(), id).map(stored -> {
+            Document document = stored.document();
+            boolean pdf = MediaType.APPLICATION_PDF_VALUE.equals(document.mediaType());
+            ContentDisposition disposition = (pdf ? ContentDisposition.inline() : ContentDisposition.attachment())
+                    .filename(document.filename(), StandardCharsets.UTF_8).build();
+            return ResponseEntity.ok()
+                    .contentType(pdf ? MediaType.APPLICATION_PDF : MediaType.APPLICATION_OCTET_STREAM)
+                    .header(HttpHeaders.CONTENT_DISPOSITION, disposition.toString())
+                    .header("X-Content-Type-Options", "nosniff")
+                    .header(HttpHeaders.CACHE_CONTROL, "private, max-age=3600")
+                    .body(new FileSystemResource(stored.path()));
+        });
     }
 
     @DeleteMapping("/{id}")

@@ -108,6 +108,24 @@ class DocumentService {
         });
     }
 
+    /** A document's stored file, for its owner to open or download. */
+    record StoredFile(Document document, java.nio.file.Path path) {
+    }
+
+    Mono<StoredFile> file(String username, UUID id) {
+        return blocking(() -> {
+            Document document = owned(username, id);
+            java.nio.file.Path path = store.pathOf(document.sha256());
+            if (!java.nio.file.Files.isReadable(path)) {
+                log.error("The stored file of document {} ({}) is missing: {}", id, document.filename(), path);
+                throw new DocumentProblem(HttpStatus.GONE, "FILE_MISSING", "The file of \"" + document.filename()
+                        + "\" is missing from the server's data directory; its text is still here. Upload it again"
+                        + " to open it.");
+            }
+            return new StoredFile(document, path);
+        });
+    }
+
     Mono<Void> delete(String username, UUID id) {
         return blocking(() -> {
             Document document = owned(username, id);

@@ -40,4 +40,12 @@ public enum DocumentStatus {
     public boolean isFinal() {
         return this == EXTRACTED || this == TOO_LONG || this == FAILED || this == READY;
     }
+
+    /**
+     * Whether a question may be asked about the document now: its text is extracted and fits the context.
+     * While it is encoded, a question pays for the part not encoded yet; once ready it starts from the cache.
+     */
+    public boolean isAskable() {
+        return this == EXTRACTED || this == ENCODING || this == READY;
+    }
 }

@@ -46,6 +46,19 @@ class SecurityConfiguration {
                 .build();
     }
 
+    /**
+     * The chat socket: the browser's session, or HTTP Basic on the handshake for scripts; without either
+     * the handshake is refused with 401 (no redirect to a login page a socket cannot show). The handshake
+     * is a GET, outside CSRF's reach: the chat checks its Origin instead.
+     */
+    @Bean
+    @Order(0)
+    SecurityWebFilterChain chatSocketSecurity(ServerHttpSecurity http) {
+        return basicOrSession(http, "/ws/**")
+                .authorizeExchange(requests -> requests.anyExchange().authenticated())
+                .build();
+    }
+
     @Bean
     @Order(2)
     SecurityWebFilterChain actuatorSecurity(ServerHttpSecurity http) {
@@ -61,7 +74,7 @@ class SecurityConfiguration {
     SecurityWebFilterChain pageSecurity(ServerHttpSecurity http) {
         return http
                 .authorizeExchange(requests -> requests
-                        .pathMatchers(HttpMethod.GET, "/login", "/css/**", "/js/**", "/favicon.svg").permitAll()
+                        .pathMatchers(HttpMethod.GET, "/login", "/css/**", "/js/**", "/vendor/**", "/favicon.svg").permitAll()
                         .anyExchange().authenticated())
                 .formLogin(form -> form.loginPage("/login"))
                 .logout(logout -> logout.logoutUrl("/logout"))

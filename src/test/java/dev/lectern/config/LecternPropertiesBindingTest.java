@@ -46,7 +46,11 @@ class LecternPropertiesBindingTest {
         assertThat(properties.documents().maxUpload()).isEqualTo(DataSize.ofMegabytes(200));
         assertThat(properties.documents().extractionTimeout()).isEqualTo(java.time.Duration.ofSeconds(120));
         assertThat(properties.chat().reservedAnswerTokens()).isEqualTo(2048);
-        assertThat(properties.chat().systemPrompt()).contains("(p. 3)");
+        assertThat(properties.chat().systemPrompt()).contains("[p. 3]");
+        assertThat(properties.chat().detachedAnswerGrace()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(properties.chat().socketBuffer()).isEqualTo(1024);
+        assertThat(properties.chat().maxMessageSize()).isEqualTo(DataSize.ofKilobytes(256));
+        assertThat(properties.chat().allowedOrigins()).isEmpty();
         assertThat(properties.db().isExternal()).isFalse();
         assertThat(properties.security().adminPassword()).isEmpty();
     }
@@ -69,6 +73,10 @@ class LecternPropertiesBindingTest {
         env.put("LECTERN_DOCUMENTS_MAX_UPLOAD", "50MB");
         env.put("LECTERN_DOCUMENTS_EXTRACTION_TIMEOUT", "30s");
         env.put("LECTERN_CHAT_RESERVED_ANSWER_TOKENS", "1024");
+        env.put("LECTERN_CHAT_DETACHED_ANSWER_GRACE", "2m");
+        env.put("LECTERN_CHAT_SOCKET_BUFFER", "64");
+        env.put("LECTERN_CHAT_MAX_MESSAGE_SIZE", "1MB");
+        env.put("LECTERN_CHAT_ALLOWED_ORIGINS", "https://lectern.example.org,https://other.example.org");
         env.put("LECTERN_DB_URL", "jdbc:postgresql://db:5432/lectern");
         env.put("LECTERN_DB_USERNAME", "app");
         env.put("LECTERN_DB_PASSWORD", "secret");
@@ -91,6 +99,11 @@ class LecternPropertiesBindingTest {
         assertThat(properties.documents().maxUpload()).isEqualTo(DataSize.ofMegabytes(50));
         assertThat(properties.documents().extractionTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
         assertThat(properties.chat().reservedAnswerTokens()).isEqualTo(1024);
+        assertThat(properties.chat().detachedAnswerGrace()).isEqualTo(java.time.Duration.ofMinutes(2));
+        assertThat(properties.chat().socketBuffer()).isEqualTo(64);
+        assertThat(properties.chat().maxMessageSize()).isEqualTo(DataSize.ofMegabytes(1));
+        assertThat(properties.chat().allowedOrigins()).containsExactly("https://lectern.example.org",
+                "https://other.example.org");
         assertThat(properties.db().isExternal()).isTrue();
         assertThat(properties.db().url()).isEqualTo("jdbc:postgresql://db:5432/lectern");
         assertThat(properties.db().username()).isEqualTo("app");

@@ -72,10 +72,12 @@ class BrowserLoginTest extends LecternIntegrationTest {
         browser.findElement(By.cssSelector("button[type=submit]")).click();
 
         wait.until(ExpectedConditions.urlToBe(baseUrl() + "/"));
-        assertThat(browser.getTitle()).isEqualTo("Home · Lectern");
+        assertThat(browser.getTitle()).isEqualTo("Chat · Lectern");
         assertThat(browser.findElement(By.cssSelector("[data-testid=current-user]")).getText()).isEqualTo(ADMIN);
-        assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Welcome, admin");
-        keepScreenshot("home.png");
+        browser.get(baseUrl() + "/status");
+        assertThat(browser.getTitle()).isEqualTo("Status · Lectern");
+        assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Status");
+        keepScreenshot("status.png");
     }
 
     /** What a person would see, kept under target/screenshots for reviewers of a change to the pages. */

@@ -12,17 +12,17 @@ import org.springframework.util.MultiValueMap;
 import org.springframework.web.reactive.function.BodyInserters;
 
 /** Signs in the way a browser does: load the login page, post the form with its CSRF token, keep the cookie. */
-final class FormLogin {
+public final class FormLogin {
 
     private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\"\\s+value=\"([^\"]+)\"");
 
-    record Result(HttpStatus status, String location, String sessionCookie) {
+    public record Result(HttpStatus status, String location, String sessionCookie) {
     }
 
     private FormLogin() {
     }
 
-    static Result signIn(WebTestClient client, String username, String password) {
+    public static Result signIn(WebTestClient client, String username, String password) {
         EntityExchangeResult<String> page = client.get().uri("/login").exchange()
                 .expectStatus().isOk()
                 .expectBody(String.class).returnResult();

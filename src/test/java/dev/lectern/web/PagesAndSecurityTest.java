@@ -57,16 +57,21 @@ class PagesAndSecurityTest extends LecternIntegrationTest {
     }
 
     @Test
-    void signedInUserSeesTheHomePageWithWhatTheServerRuns() {
+    void signedInUserSeesTheChatAndTheStatusPageWithWhatTheServerRuns() {
         FormLogin.Result login = FormLogin.signIn(client, ADMIN, ADMIN_PASSWORD);
         assertThat(login.status()).isEqualTo(HttpStatus.FOUND);
         assertThat(login.location()).isEqualTo("/");
 
-        String home = client.get().uri("/").cookie("SESSION", login.sessionCookie()).exchange()
+        String chat = client.get().uri("/").cookie("SESSION", login.sessionCookie()).exchange()
+                .expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(chat).contains("<title>Chat · Lectern</title>", "data-engine-state=\"NOT_CONFIGURED\"");
+
+        String home = client.get().uri("/status").cookie("SESSION", login.sessionCookie()).exchange()
                 .expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody();
         assertThat(home)
-                .contains("Welcome, <span>admin</span>")
+                .contains("<h1>Status</h1>")
                 .contains("PostgreSQL 17")
                 .contains("(embedded)")
                 .contains("No model is configured")

@@ -10,24 +10,24 @@ import dev.lectern.system.SystemStatusService;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
-/** The signed-in landing page: who you are and what this Lectern runs on. */
+/** What this Lectern runs on: the engine (model, kernels, KV cache, load), the database, the disk. */
 @Controller
-class HomeController {
+class StatusPageController {
 
     private final SystemStatusService status;
 
-    HomeController(SystemStatusService status) {
+    StatusPageController(SystemStatusService status) {
         this.status = status;
     }
 
-    @GetMapping("/")
-    Mono<String> home(Principal principal, Model model) {
+    @GetMapping("/status")
+    Mono<String> status(Principal principal, Model model) {
         return Mono.fromCallable(status::current)
                 .subscribeOn(Schedulers.boundedElastic())
                 .map(current -> {
                     model.addAttribute("username", principal.getName());
                     model.addAttribute("status", current);
-                    return "home";
+                    return "status";
                 });
     }
 }
