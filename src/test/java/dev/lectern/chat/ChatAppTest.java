@@ -106,6 +106,12 @@ public abstract class ChatAppTest {
         return ChatClient.connect(port, ChatClient.basic(ADMIN, ADMIN_PASSWORD));
     }
 
+    /** KV blocks in use beyond those the ready documents' pinned prefixes hold: what requests left behind. */
+    protected static int blocksBeyondPins(JsonNode engine) {
+        long pinned = engine.at("/prefixCache/pinnedRamBytes").asLong() / engine.at("/kvPool/blockBytes").asLong();
+        return engine.at("/kvPool/usedBlocks").asInt() - (int) pinned;
+    }
+
     protected JsonNode engineStatus() {
         byte[] body = client.get().uri("/api/status").headers(h -> h.setBasicAuth(ADMIN, ADMIN_PASSWORD)).exchange()
                 .expectStatus().isOk().expectBody().returnResult().getResponseBody();

@@ -41,7 +41,7 @@ class ChatWebSocketTest extends ChatIntegrationTest {
     @BeforeEach
     void aManual() throws Exception {
         JsonNode document = upload("pump-manual.pdf", TestDocuments.manual("pump"));
-        assertThat(document.get("status").asString()).isEqualTo("extracted");
+        assertThat(document.get("status").asString()).as("encoded by the loaded model").isEqualTo("ready");
         manual = document.get("id").asString();
     }
 
@@ -138,7 +138,7 @@ class ChatWebSocketTest extends ChatIntegrationTest {
             assertThat(answer.content()).isEqualTo(ChatClient.text(all));
             JsonNode engine = engineIdle();
             assertThat(engine.at("/scheduler/running").asInt()).isZero();
-            assertThat(engine.at("/kvPool/usedBlocks").asInt()).isZero();
+            assertThat(blocksBeyondPins(engine)).isZero();
 
             chat.send(Map.of("type", "cancel", "requestId", requestId));
             JsonNode late = chat.next(ANSWER);
@@ -316,7 +316,7 @@ class ChatWebSocketTest extends ChatIntegrationTest {
         assertThat(running.size()).as("no answer left in the registry").isZero();
         JsonNode engine = engineIdle();
         assertThat(engine.at("/scheduler/running").asInt()).isZero();
-        assertThat(engine.at("/kvPool/usedBlocks").asInt()).isZero();
+        assertThat(blocksBeyondPins(engine)).isZero();
     }
 
     private static java.util.Set<String> messagesOfAllRequests(List<Future<List<JsonNode>>> answers) throws Exception {
@@ -343,7 +343,7 @@ class ChatWebSocketTest extends ChatIntegrationTest {
         assertThat(answer.completionTokens()).isLessThan(2500);
         JsonNode engine = engineIdle();
         assertThat(engine.at("/scheduler/running").asInt()).isZero();
-        assertThat(engine.at("/kvPool/usedBlocks").asInt()).isZero();
+        assertThat(blocksBeyondPins(engine)).isZero();
     }
 
     @Test
