@@ -215,19 +215,27 @@ final class PrefixStore implements AutoCloseable {
             entry.encoding = new CompletableFuture<>();
             entries.put(key, entry);
         }
+        // Kept here: a short prefix can be encoded (and entry.encoding cleared) before submit returns.
+        CompletableFuture<PrefixInfo> done = entry.encoding;
         Entry encoding = entry;
         long started = System.nanoTime();
         KvPrefix head = warm(tokens);
         GenerationRequest request = new GenerationRequest(tokens, SamplingParameters.greedy().withMaxTokens(1), stopTokens,
                 Priority.BACKGROUND, head, true, progress, new Cancellation());
+        RequestHandle handle;
         try {
-            encoding.encodingRequest = scheduler.submit(request);
+            handle = scheduler.submit(request);
         } catch (GenerationFailure refused) {
             closeQuietly(head);
             abandon(encoding, refused);
-            return encoding.encoding;
+            return done;
         }
-        encoding.encodingRequest.result().whenComplete((result, failure) -> {
+        synchronized (this) {
+            if (encoding.encoding != null) {
+                encoding.encodingRequest = handle;
+            }
+        }
+        handle.result().whenComplete((result, failure) -> {
             closeQuietly(head);
             if (failure != null) {
                 abandon(encoding, failure);
@@ -235,7 +243,7 @@ final class PrefixStore implements AutoCloseable {
                 finishEncoding(encoding, tokens, result, (System.nanoTime() - started) / 1_000_000);
             }
         });
-        return encoding.encoding;
+        return done;
     }
 
     private void finishEncoding(Entry entry, int[] tokens, GenerationResult result, long millis) {

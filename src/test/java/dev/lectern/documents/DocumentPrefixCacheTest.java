@@ -113,7 +113,8 @@ class DocumentPrefixCacheTest {
 
     @Test
     void aDocumentIsEncodedAtUploadAndQuestionsAboutItStartFromItsPrefix() throws Exception {
-        UUID id = upload(ADMIN, ADMIN_PASSWORD, "valves.txt", manual("valve", 60));
+        // About 4,800 tokens: encoding takes several steps, so the events stream sees it under way.
+        UUID id = upload(ADMIN, ADMIN_PASSWORD, "valves.txt", manual("valve", 200));
         List<JsonNode> events = events(id);
         List<String> statuses = events.stream().map(e -> e.get("status").asString()).toList();
         assertThat(statuses).contains("encoding").last().isEqualTo("ready");
