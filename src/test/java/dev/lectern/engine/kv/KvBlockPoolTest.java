@@ -155,19 +155,7 @@ class KvBlockPoolTest {
     }
 
     private static void fill(KvSequence sequence, int from, int to, Random random) {
-        assertThat(sequence.reserve(to)).isTrue();
-        float[] key = new float[WIDTH];
-        float[] value = new float[WIDTH];
-        for (int p = from; p < to; p++) {
-            for (int l = 0; l < LAYERS; l++) {
-                for (int i = 0; i < WIDTH; i++) {
-                    key[i] = (float) random.nextGaussian();
-                    value[i] = (float) random.nextGaussian();
-                }
-                sequence.write(l, p, key, 0, value, 0);
-            }
-        }
-        sequence.commit(to);
+        RandomKv.fill(sequence, from, to, LAYERS, WIDTH, random);
     }
 
     private static float[][] snapshot(KvSequence sequence, int positions) {

@@ -131,19 +131,7 @@ class KvPrefixFileTest {
 
     private static KvSequence filled(KvBlockPool pool, int[] tokens, int positions, Random random) {
         KvSequence sequence = pool.newSequence(200);
-        assertThat(sequence.reserve(positions)).isTrue();
-        float[] key = new float[WIDTH];
-        float[] value = new float[WIDTH];
-        for (int p = 0; p < positions; p++) {
-            for (int l = 0; l < LAYERS; l++) {
-                for (int i = 0; i < WIDTH; i++) {
-                    key[i] = (float) random.nextGaussian();
-                    value[i] = (float) random.nextGaussian();
-                }
-                sequence.write(l, p, key, 0, value, 0);
-            }
-        }
-        sequence.commit(positions);
+        RandomKv.fill(sequence, 0, positions, LAYERS, WIDTH, random);
         sequence.registerFullBlocks(tokens);
         return sequence;
     }
