@@ -542,7 +542,7 @@ final class PrefixStore implements AutoCloseable {
 
     /** Totals for the status page: entries, pinned RAM, disk bytes, and hits from disk. */
     synchronized Totals totals() {
-        long pinnedRam = entries.values().stream().filter(e -> e.pin != null).mapToLong(e -> e.pin.bytes()).sum();
+        long pinnedRam = KvPrefix.bytesTogether(entries.values().stream().filter(e -> e.pin != null).map(e -> e.pin).toList());
         long disk = entries.values().stream().filter(e -> e.onDisk).mapToLong(e -> e.diskBytes).sum();
         return new Totals(entries.size(), pinnedRam, disk, diskBudget, diskLoads, diskHitTokens);
     }

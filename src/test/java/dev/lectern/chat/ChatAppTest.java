@@ -41,7 +41,11 @@ public abstract class ChatAppTest {
     protected static final String ADMIN = "admin";
     protected static final String ADMIN_PASSWORD = "chat-admin-password";
     protected static final JsonMapper JSON = JsonMapper.builder().build();
-    protected static final int CONTEXT = 4096;
+    /**
+     * Large enough that an answer of most of it outlasts {@link #GRACE} and a test's stop: the tiny model
+     * decodes thousands of tokens a second once the document's prefix is cached.
+     */
+    protected static final int CONTEXT = 16384;
     protected static final Duration GRACE = Duration.ofSeconds(2);
 
     @LocalServerPort
@@ -51,6 +55,11 @@ public abstract class ChatAppTest {
     protected JdbcClient jdbc;
 
     protected WebTestClient client;
+
+    /** {@code sentence} repeated until it is longer than the context by itself (every sentence is 8+ tokens). */
+    protected static String beyondContext(String sentence) {
+        return sentence.repeat(CONTEXT / 8);
+    }
 
     /**
      * The app's settings for the chat tests, with its data (database, documents, the model) in
@@ -142,11 +151,11 @@ public abstract class ChatAppTest {
         return JSON.readTree(body);
     }
 
-    /** Waits until no request runs and every KV block is back in the pool. */
+    /** Waits until no request runs and every KV block but the pinned prefixes' is back in the pool. */
     protected JsonNode engineIdle() throws InterruptedException {
         JsonNode engine = engineStatus();
         for (int attempt = 0; attempt < 200 && (engine.at("/scheduler/running").asInt() > 0
-                || engine.at("/scheduler/queued").asInt() > 0 || engine.at("/kvPool/usedBlocks").asInt() > 0); attempt++) {
+                || engine.at("/scheduler/queued").asInt() > 0 || blocksBeyondPins(engine) > 0); attempt++) {
             Thread.sleep(50);
             engine = engineStatus();
         }

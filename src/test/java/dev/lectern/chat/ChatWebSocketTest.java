@@ -188,14 +188,14 @@ class ChatWebSocketTest extends ChatIntegrationTest {
             chat.ask(UUID.randomUUID().toString(), List.of(), "Anything?", 4);
             assertThat(chat.next(ANSWER).get("code").asString()).isEqualTo("NOT_FOUND");
 
-            String longQuestion = "Explain the torque table once more in great detail. ".repeat(500);
+            String longQuestion = beyondContext("Explain the torque table once more in great detail. ");
             chat.ask(null, List.of(manual), longQuestion, 256);
             JsonNode full = chat.next(ANSWER);
             assertThat(full.get("code").asString()).isEqualTo("CONTEXT_FULL");
-            assertThat(full.get("message").asString()).contains("tokens over", "context of 4,096 tokens");
+            assertThat(full.get("message").asString()).contains("tokens over", "context of 16,384 tokens");
 
-            JsonNode tooLong = upload("long-notes.txt", ("The pump log entry number one records normal running. "
-                    .repeat(700)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            JsonNode tooLong = upload("long-notes.txt", beyondContext("The notes record that the pump ran normally that morning. ")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
             assertThat(tooLong.get("status").asString()).isEqualTo("too_long");
             chat.ask(null, List.of(tooLong.get("id").asString()), "Summarize the log.", 16);
             JsonNode notReady = chat.next(ANSWER);
@@ -333,14 +333,14 @@ class ChatWebSocketTest extends ChatIntegrationTest {
         StoredMessage answer = null;
         for (int attempt = 0; attempt < 5 && (answer == null || !answer.status().equals("cancelled")); attempt++) {
             ChatClient chat = connect();
-            chat.ask(null, List.of(manual), "Write a very long essay number " + attempt + " about the pump.", 3000);
+            chat.ask(null, List.of(manual), "Write a very long essay number " + attempt + " about the pump.", CONTEXT - 1024);
             List<JsonNode> start = chat.until(type("token"), ANSWER);
             chat.abort();
             answer = awaitFinal(start.getFirst().get("messageId").asLong());
         }
         assertThat(answer.status()).isEqualTo("cancelled");
         assertThat(answer.error()).isEqualTo(RunningAnswer.NOBODY_READING);
-        assertThat(answer.completionTokens()).isLessThan(2500);
+        assertThat(answer.completionTokens()).isLessThan(CONTEXT - 2048);
         JsonNode engine = engineIdle();
         assertThat(engine.at("/scheduler/running").asInt()).isZero();
         assertThat(blocksBeyondPins(engine)).isZero();
@@ -349,7 +349,7 @@ class ChatWebSocketTest extends ChatIntegrationTest {
     @Test
     void aReloadedPageFollowsTheAnswerThatWentOnMeanwhile() throws Exception {
         ChatClient first = connect();
-        first.ask(null, List.of(manual), "Write a very long essay about the pump.", 1500);
+        first.ask(null, List.of(manual), "Write a very long essay about the pump.", CONTEXT / 2);
         List<JsonNode> before = first.until(type("token"), ANSWER);
         String requestId = before.getFirst().get("requestId").asString();
         long answerId = before.getFirst().get("messageId").asLong();

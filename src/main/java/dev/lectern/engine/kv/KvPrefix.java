@@ -1,6 +1,8 @@
 package dev.lectern.engine.kv;
 
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Collection;
 
 /**
  * The encoded keys and values of a token sequence, held by reference in a {@link KvBlockPool}: what a
@@ -63,6 +65,22 @@ public final class KvPrefix implements AutoCloseable {
     /** Bytes of KV this prefix's blocks take. */
     public long bytes() {
         return blocks.length * pool.layout().blockBytes();
+    }
+
+    /**
+     * Bytes of KV the given prefixes hold together: blocks they share (documents whose prompts open with the
+     * same system turn share its blocks) count once, as the pool holds them once.
+     */
+    public static long bytesTogether(Collection<KvPrefix> prefixes) {
+        long blockBytes = 0;
+        BitSet held = new BitSet();
+        for (KvPrefix prefix : prefixes) {
+            blockBytes = prefix.pool.layout().blockBytes();
+            for (int block : prefix.blocks) {
+                held.set(block);
+            }
+        }
+        return held.cardinality() * blockBytes;
     }
 
     @Override

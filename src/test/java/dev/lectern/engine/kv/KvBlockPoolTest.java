@@ -154,6 +154,31 @@ class KvBlockPoolTest {
         }
     }
 
+    @Test
+    void prefixesThatShareBlocksHoldTheirBytesOnceTogether() {
+        try (KvBlockPool pool = KvBlockPool.ofBlocks(LAYOUT, 16)) {
+            KvSequence first = pool.newSequence(256);
+            fill(first, 0, 40, new Random(3));
+            KvPrefix whole = first.sharePrefix(tokens(40));
+            KvSequence second;
+            try (KvPrefix firstBlock = whole.first(BLOCK)) {
+                second = pool.newSequence(256, firstBlock);
+            }
+            fill(second, BLOCK, 2 * BLOCK + 5, new Random(4));
+            KvPrefix branch = second.sharePrefix(java.util.Arrays.copyOf(tokens(BLOCK), 2 * BLOCK + 5));
+            assertThat(whole.bytes() + branch.bytes()).isEqualTo(6 * LAYOUT.blockBytes());
+            assertThat(KvPrefix.bytesTogether(java.util.List.of(whole, branch)))
+                    .as("3 blocks + 3 blocks, the first of them shared").isEqualTo(5 * LAYOUT.blockBytes())
+                    .isEqualTo(pool.stats().usedBytes());
+            assertThat(KvPrefix.bytesTogether(java.util.List.of())).isZero();
+            first.close();
+            second.close();
+            whole.close();
+            branch.close();
+            assertThat(pool.stats().usedBlocks()).isZero();
+        }
+    }
+
     private static void fill(KvSequence sequence, int from, int to, Random random) {
         RandomKv.fill(sequence, from, to, LAYERS, WIDTH, random);
     }
