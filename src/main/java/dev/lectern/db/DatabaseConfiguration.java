@@ -39,6 +39,7 @@ class DatabaseConfiguration {
         if (server != null) {
             config.setJdbcUrl(server.jdbcUrl());
             config.setUsername(server.username());
+            config.setPassword(server.password());
         } else {
             LecternProperties.Database db = properties.db();
             log.info("Using the PostgreSQL server at {}", db.url());

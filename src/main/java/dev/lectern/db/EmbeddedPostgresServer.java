@@ -26,6 +26,10 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * user namespace the same process appears as an unprivileged user, and the files it creates are still
  * owned by root on disk. Where user namespaces are disabled there is no way to start it as root, and we
  * say so before trying.
+ *
+ * <p>The server listens on localhost only, and every connection, over TCP or the Unix socket, must give
+ * the superuser's password (SCRAM), which is kept in {@code postgres-password} beside the database
+ * directory with mode 0600: other accounts on a shared machine cannot read what users stored.
  */
 public final class EmbeddedPostgresServer implements AutoCloseable {
 
@@ -35,12 +39,23 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             Path.of(System.getProperty("user.home"), ".cache", "lectern", "embedded-postgres");
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
 
+    /** Who may connect: nobody without the password, whichever way they come. */
+    static final String CLIENT_AUTHENTICATION = """
+            # Written by Lectern at every start: the embedded database is Lectern's alone.
+            # Every connection needs the password kept in ../postgres-password (mode 0600).
+            local all all scram-sha-256
+            host  all all 127.0.0.1/32 scram-sha-256
+            host  all all ::1/128 scram-sha-256
+            """;
+
     private final EmbeddedPostgres postgres;
     private final Path dataDirectory;
+    private final String password;
 
-    private EmbeddedPostgresServer(EmbeddedPostgres postgres, Path dataDirectory) {
+    private EmbeddedPostgresServer(EmbeddedPostgres postgres, Path dataDirectory, String password) {
         this.postgres = postgres;
         this.dataDirectory = dataDirectory;
+        this.password = password;
     }
 
     public static EmbeddedPostgresServer start(Path dataDirectory) {
@@ -51,6 +66,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             Files.createDirectories(directory);
             Files.createDirectories(BINARIES_CACHE);
             stopOrphanedServer(directory);
+            Path passwordFile = passwordFileOf(directory);
+            String password = DatabasePassword.readOrCreate(passwordFile);
             long started = System.nanoTime();
             EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                     .setDataDirectory(directory)
@@ -66,15 +83,27 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setServerConfig("synchronous_commit", "on")
                     .setServerConfig("max_connections", "50")
                     .setServerConfig("listen_addresses", "localhost")
+                    .setServerConfig("password_encryption", "scram-sha-256")
+                    // zonky's own connections (its readiness check among them) log in with the password too.
+                    .setConnectConfig("password", password)
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .start();
-            EmbeddedPostgresServer server = new EmbeddedPostgresServer(postgres, directory);
+            EmbeddedPostgresServer server = new EmbeddedPostgresServer(postgres, directory, password);
+            server.requirePassword();
             server.createApplicationDatabase();
             log.info("Embedded PostgreSQL {} in {} on port {} ({} ms)",
                     fresh ? "initialised and started" : "started", directory, postgres.getPort(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
             return server;
         } catch (IOException | SQLException | RuntimeException e) {
+            if (isPasswordRefused(e)) {
+                throw new EmbeddedDatabaseException("The embedded PostgreSQL in " + directory + " refused the"
+                        + " password in " + passwordFileOf(directory) + ". That file must be the one created with"
+                        + " this database: restore it from the same backup as the database. To set a new one,"
+                        + " stop Lectern, write 'local all all trust' as the only line of " + directory.resolve(
+                        "pg_hba.conf") + " and start Lectern once: it sets the password from the file and"
+                        + " requires it again.", e);
+            }
             throw new EmbeddedDatabaseException("Could not start the embedded PostgreSQL in " + directory
                     + ": " + mostSpecificMessage(e) + ". Check that the directory is writable and not used by"
                     + " another Lectern, or set LECTERN_DB_URL to use an existing PostgreSQL server.", e);
@@ -89,6 +118,14 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         return SUPERUSER;
     }
 
+    public String password() {
+        return password;
+    }
+
+    static Path passwordFileOf(Path databaseDirectory) {
+        return databaseDirectory.resolveSibling("postgres-password");
+    }
+
     public Path dataDirectory() {
         return dataDirectory;
     }
@@ -97,6 +134,35 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     public void close() throws IOException {
         log.info("Stopping embedded PostgreSQL in {}", dataDirectory);
         postgres.close();
+    }
+
+    /**
+     * Gives the superuser its password and makes every way in ask for it. A database from before this
+     * (trust for everyone on localhost) is converted at its next start; the configuration is rewritten
+     * at every start so a hand-edited file cannot quietly open the database again.
+     */
+    private void requirePassword() throws SQLException, IOException {
+        try (Connection connection = postgres.getPostgresDatabase().getConnection();
+             Statement statement = connection.createStatement()) {
+            statement.execute("SET password_encryption = 'scram-sha-256'");
+            statement.execute("ALTER ROLE " + SUPERUSER + " WITH PASSWORD '" + password.replace("'", "''") + "'");
+            Path hba = dataDirectory.resolve("pg_hba.conf");
+            if (!Files.exists(hba) || !Files.readString(hba).equals(CLIENT_AUTHENTICATION)) {
+                Files.writeString(hba, CLIENT_AUTHENTICATION);
+                statement.execute("SELECT pg_reload_conf()");
+                log.info("The embedded PostgreSQL now requires the password in {} for every connection",
+                        passwordFileOf(dataDirectory));
+            }
+        }
+    }
+
+    private static boolean isPasswordRefused(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && "28P01".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void createApplicationDatabase() throws SQLException {
