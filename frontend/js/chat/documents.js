@@ -57,6 +57,13 @@ export function statusBadge(doc, live = {}) {
     }
 }
 
+const me = document.querySelector('[data-testid=current-user]')?.textContent.trim();
+
+/** The signed-in user's own documents can be shared and deleted; the team's shared ones only read. */
+function isMine(doc) {
+    return !doc.owner || doc.owner === me;
+}
+
 export class DocumentPanel {
     constructor({ list, empty, uploads, dropzone, input, contextLength, maxUpload, onSelectionChange, onView, onChange }) {
         this.list = list;
@@ -215,6 +222,9 @@ export class DocumentPanel {
         } else {
             parts.push(bytes(doc.sizeBytes));
         }
+        if (doc.shared) {
+            parts.push(isMine(doc) ? 'shared with the team' : `shared by ${doc.owner}`);
+        }
         facts.textContent = parts.join(' · ');
         if (doc.tokenCount != null && this.contextLength) {
             const meter = document.createElement('span');
@@ -242,16 +252,35 @@ export class DocumentPanel {
             view.addEventListener('click', () => this.onView(doc));
             actions.append(view);
         }
-        const remove = document.createElement('button');
-        remove.type = 'button';
-        remove.className = 'link-button danger';
-        remove.textContent = 'Delete';
-        remove.addEventListener('click', () => this.remove(doc));
-        actions.append(remove);
+        if (isMine(doc)) {
+            const share = document.createElement('button');
+            share.type = 'button';
+            share.className = 'link-button';
+            share.textContent = doc.shared ? 'Stop sharing' : 'Share with team';
+            share.title = doc.shared ? 'Only you will see it again' : 'Everyone on this Lectern can read it and ask about it';
+            share.dataset.testid = 'share';
+            share.addEventListener('click', () => this.share(doc, !doc.shared));
+            const remove = document.createElement('button');
+            remove.type = 'button';
+            remove.className = 'link-button danger';
+            remove.textContent = 'Delete';
+            remove.addEventListener('click', () => this.remove(doc));
+            actions.append(share, remove);
+        }
         body.append(actions);
 
         li.append(box, body);
         return li;
+    }
+
+    async share(doc, shared) {
+        try {
+            const changed = await api(`/api/documents/${doc.id}`, { method: 'PATCH', body: { shared } });
+            this.documents.set(doc.id, changed);
+            this.render();
+        } catch (error) {
+            window.alert(error.message);
+        }
     }
 
     async remove(doc) {

@@ -28,6 +28,8 @@ public abstract class LecternIntegrationTest {
     static void lecternProperties(DynamicPropertyRegistry registry) {
         registry.add("lectern.data-dir", DATA_DIR::toString);
         registry.add("lectern.security.admin-password", () -> ADMIN_PASSWORD);
+        // Every test class in this context signs in from 127.0.0.1: SignInLimitsTest tests that limit.
+        registry.add("lectern.security.sign-in-failures-per-address", () -> "1000");
         registry.add("lectern.db.url", () -> "");
     }
 

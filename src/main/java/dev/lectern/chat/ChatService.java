@@ -110,7 +110,7 @@ class ChatService {
                 throw new ChatProblem("DOCUMENTS_FIXED", "A conversation keeps the documents it started with. Start a new"
                         + " conversation to ask about other documents.");
             }
-            set = documents.owned(ownerId, conversation.documentIds());
+            set = documents.readableBy(ownerId, conversation.documentIds());
         }
         for (Document document : set) {
             if (!document.status().isAskable()) {

@@ -151,7 +151,29 @@ public record LecternProperties(
         }
     }
 
-    /** The first administrator's password; when empty a random one is generated and logged once. */
-    public record Security(String adminPassword) {
+    /**
+     * Accounts and sign-in. {@code adminPassword}: the first administrator's password; when empty a random
+     * one is generated, logged once, and must be changed at the first sign-in. {@code minPasswordLength}:
+     * the shortest password anyone may choose. After {@code signInFailuresPerUser} failed sign-ins to one
+     * account, or {@code signInFailuresPerAddress} from one address, within {@code signInWindow}, sign-in
+     * waits until the oldest failure is older than the window. {@code sessionTimeout}: a browser session
+     * ends after this long without a request.
+     */
+    public record Security(
+            String adminPassword,
+            @Min(8) @Max(64) int minPasswordLength,
+            @Min(1) int signInFailuresPerUser,
+            @Min(1) int signInFailuresPerAddress,
+            @NotNull Duration signInWindow,
+            @NotNull Duration sessionTimeout) {
+
+        @ConstructorBinding
+        public Security {
+        }
+
+        /** The sign-in defaults with the given first admin password (for tests that build settings by hand). */
+        public Security(String adminPassword) {
+            this(adminPassword, 10, 5, 20, Duration.ofMinutes(15), Duration.ofHours(8));
+        }
     }
 }

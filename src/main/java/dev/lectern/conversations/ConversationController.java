@@ -101,7 +101,7 @@ class ConversationController {
                     m.error(), m.stats(), requestId, m.createdAt()));
         }
         return new ConversationView(conversation.id(), conversation.title(),
-                documents.owned(owner, conversation.documentIds()).stream().map(ConversationView.DocumentRef::of).toList(),
+                documents.readableBy(owner, conversation.documentIds()).stream().map(ConversationView.DocumentRef::of).toList(),
                 conversation.documentsIntact(), conversation.createdAt(), conversation.updatedAt(), messages);
     }
 

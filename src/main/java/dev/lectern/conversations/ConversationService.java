@@ -78,7 +78,7 @@ public class ConversationService {
             throw new ConversationProblem(HttpStatus.BAD_REQUEST, "TOO_MANY_DOCUMENTS", "A conversation can be about at"
                     + " most " + MAX_DOCUMENTS + " documents; " + distinct.size() + " were chosen.");
         }
-        List<Document> found = documents.owned(ownerId, distinct);
+        List<Document> found = documents.readableBy(ownerId, distinct);
         if (found.size() != distinct.size()) {
             throw new ConversationProblem(HttpStatus.BAD_REQUEST, "UNKNOWN_DOCUMENT",
                     "One of the chosen documents is not among yours (it may have been deleted); reload the page.");

@@ -21,11 +21,11 @@ public class DocumentCatalog {
         this.documents = documents;
     }
 
-    /** Those of {@code ids} that exist and belong to {@code ownerId}, in the order asked for. */
-    public List<Document> owned(long ownerId, Collection<UUID> ids) {
+    /** Those of {@code ids} that exist and {@code userId} may read (theirs, or shared), in the order asked for. */
+    public List<Document> readableBy(long userId, Collection<UUID> ids) {
         List<Document> found = new ArrayList<>(ids.size());
         for (UUID id : ids) {
-            documents.findById(id).filter(d -> d.ownerId() == ownerId).ifPresent(found::add);
+            documents.findById(id).filter(d -> d.isReadableBy(userId)).ifPresent(found::add);
         }
         return found;
     }

@@ -20,6 +20,7 @@ import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -126,6 +127,18 @@ class DocumentController {
                     .header(HttpHeaders.CACHE_CONTROL, "private, max-age=3600")
                     .body(new FileSystemResource(stored.path()));
         });
+    }
+
+    record SharingChange(Boolean shared) {
+    }
+
+    /** {@code {"shared": true}} shares the caller's document with the team; false stops sharing it. */
+    @PatchMapping("/{id}")
+    Mono<DocumentResponse> share(@PathVariable UUID id, @RequestBody SharingChange change, Principal principal) {
+        if (change == null || change.shared() == null) {
+            return Mono.error(new DocumentProblem(HttpStatus.BAD_REQUEST, "BAD_REQUEST", "Send {\"shared\": true} or false."));
+        }
+        return documents.share(principal.getName(), id, change.shared()).map(prefixes::response);
     }
 
     @DeleteMapping("/{id}")

@@ -54,8 +54,8 @@ public class DocumentLibrary {
                 .orElseThrow(() -> new IllegalStateException("signed-in user " + username + " has no account row"));
         List<PromptBuilder.PromptDocument> found = new ArrayList<>();
         for (UUID id : new LinkedHashSet<>(ids)) {
-            Document document = documents.findById(id).filter(d -> d.ownerId() == owner).orElseThrow(() ->
-                    new DocumentUnavailable("NOT_FOUND", "There is no document " + id + " among yours."));
+            Document document = documents.findById(id).filter(d -> d.isReadableBy(owner)).orElseThrow(() ->
+                    new DocumentUnavailable("NOT_FOUND", "There is no document " + id + " among yours or the team's."));
             if (!switch (document.status()) {
                 case EXTRACTED, ENCODING, READY -> true;
                 default -> false;

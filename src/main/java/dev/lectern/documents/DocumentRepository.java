@@ -21,12 +21,17 @@ class DocumentRepository {
 
     private static final String COLUMNS = """
             id, owner_id, filename, media_type, size_bytes, sha256, title, author, language, page_count,
-            token_count, text_chars, status, error, note, created_at, updated_at, extracted_at, prefix_key""";
+            token_count, text_chars, status, error, note, created_at, updated_at, extracted_at, prefix_key, shared,
+            (SELECT username FROM users WHERE users.id = documents.owner_id) AS owner_name""";
 
     private final JdbcClient jdbc;
 
     DocumentRepository(JdbcClient jdbc) {
         this.jdbc = jdbc;
+    }
+
+    void setShared(UUID id, boolean shared) {
+        jdbc.sql("UPDATE documents SET shared = ?, updated_at = now() WHERE id = ?").params(shared, id).update();
     }
 
     /** Inserts a new {@code uploaded} document unless the owner already has these bytes; true if inserted. */
@@ -53,10 +58,10 @@ class DocumentRepository {
                 .optional();
     }
 
-    /** The owner's documents in upload order (the order prompts use too). */
-    List<Document> findByOwner(long ownerId) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM documents WHERE owner_id = ? ORDER BY created_at, id")
-                .param(ownerId)
+    /** What {@code userId} may read: their own documents and those the team shares, in upload order. */
+    List<Document> findReadableBy(long userId) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM documents WHERE owner_id = ? OR shared ORDER BY created_at, id")
+                .param(userId)
                 .query(DocumentRepository::document)
                 .list();
     }
@@ -218,7 +223,9 @@ class DocumentRepository {
                 instant(row.getTimestamp("created_at")),
                 instant(row.getTimestamp("updated_at")),
                 instant(row.getTimestamp("extracted_at")),
-                row.getString("prefix_key"));
+                row.getString("prefix_key"),
+                row.getBoolean("shared"),
+                row.getString("owner_name"));
     }
 
     private static Instant instant(Timestamp timestamp) {

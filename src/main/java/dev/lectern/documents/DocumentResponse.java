@@ -9,7 +9,8 @@ import dev.lectern.inference.PrefixInfo;
  * A document as the API shows it: no owner id, no storage details. {@code message} is the one sentence
  * a person needs about the status (why it failed, by how much it is too long, why no token count).
  * {@code encoding} says how far a document being encoded is; {@code prefix} describes the cached prefix of
- * a ready one (null otherwise).
+ * a ready one (null otherwise). {@code shared}: the whole team may read it; {@code owner}: who uploaded it
+ * (only they may delete it or stop sharing it).
  */
 public record DocumentResponse(
         UUID id,
@@ -29,7 +30,9 @@ public record DocumentResponse(
         Instant updatedAt,
         Instant extractedAt,
         EncodingProgress encoding,
-        Prefix prefix) {
+        Prefix prefix,
+        boolean shared,
+        String owner) {
 
     /** The cached prefix: its tokens, bytes (on disk, or in RAM when not written yet), tier, pin and use. */
     public record Prefix(int tokens, long bytes, String tier, boolean pinned, long hits, Instant lastHit) {
@@ -49,6 +52,6 @@ public record DocumentResponse(
         return new DocumentResponse(d.id(), d.filename(), d.mediaType(), d.sizeBytes(), d.sha256(), d.title(),
                 d.author(), d.language(), d.pageCount(), d.tokenCount(), d.textChars(), d.status(), message,
                 d.createdAt(), d.updatedAt(), d.extractedAt(), d.status() == DocumentStatus.ENCODING ? encoding : null,
-                Prefix.of(prefix));
+                Prefix.of(prefix), d.shared(), d.ownerName());
     }
 }

@@ -21,7 +21,8 @@ import reactor.core.scheduler.Schedulers;
 /**
  * The documents feature as the API uses it. Every database and file-system call runs on the bounded
  * elastic scheduler; parsing runs on the {@link DocumentProcessor}'s own threads. A caller only ever
- * sees their own documents: another owner's id answers exactly like an id that does not exist.
+ * sees their own documents and those shared with the team: any other id answers exactly like an id that
+ * does not exist. Only the owner deletes a document or changes its sharing.
  */
 @Service
 class DocumentService {
@@ -90,17 +91,30 @@ class DocumentService {
     }
 
     Mono<List<Document>> list(String username) {
-        return blocking(() -> documents.findByOwner(ownerId(username)));
+        return blocking(() -> documents.findReadableBy(ownerId(username)));
     }
 
     Mono<Document> get(String username, UUID id) {
-        return blocking(() -> owned(username, id));
+        return blocking(() -> readable(username, id));
+    }
+
+    /** Shares the owner's document with the whole team, or stops sharing it. */
+    Mono<Document> share(String username, UUID id, boolean shared) {
+        return blocking(() -> {
+            Document document = owned(username, id);
+            if (document.shared() != shared) {
+                documents.setShared(id, shared);
+                log.info("{} {} document {} ({})", username, shared ? "shared with the team" : "stopped sharing",
+                        id, document.filename());
+            }
+            return documents.findById(id).orElseThrow(DocumentProblem::notFound);
+        });
     }
 
     /** The text the model will read; 409 while it is not extracted yet or when extraction failed. */
     Mono<String> text(String username, UUID id) {
         return blocking(() -> {
-            Document document = owned(username, id);
+            Document document = readable(username, id);
             return documents.findText(id).orElseThrow(() -> new DocumentProblem(HttpStatus.CONFLICT, "NO_TEXT",
                     document.status() == DocumentStatus.FAILED
                             ? "This document has no text: " + document.error()
@@ -114,7 +128,7 @@ class DocumentService {
 
     Mono<StoredFile> file(String username, UUID id) {
         return blocking(() -> {
-            Document document = owned(username, id);
+            Document document = readable(username, id);
             java.nio.file.Path path = store.pathOf(document.sha256());
             if (!java.nio.file.Files.isReadable(path)) {
                 log.error("The stored file of document {} ({}) is missing: {}", id, document.filename(), path);
@@ -153,9 +167,23 @@ class DocumentService {
         });
     }
 
+    /** The user's own document: only its owner may delete it or change its sharing. */
     private Document owned(String username, UUID id) {
         long owner = ownerId(username);
-        return documents.findById(id).filter(d -> d.ownerId() == owner).orElseThrow(DocumentProblem::notFound);
+        return documents.findById(id).filter(d -> d.ownerId() == owner).orElseThrow(() -> notOwned(owner, id));
+    }
+
+    /** A document the user may read: their own or a shared one. Any other id is "not found", never "forbidden". */
+    private Document readable(String username, UUID id) {
+        long user = ownerId(username);
+        return documents.findById(id).filter(d -> d.isReadableBy(user)).orElseThrow(DocumentProblem::notFound);
+    }
+
+    private DocumentProblem notOwned(long user, UUID id) {
+        return documents.findById(id).filter(d -> d.isReadableBy(user))
+                .map(d -> new DocumentProblem(HttpStatus.FORBIDDEN, "NOT_OWNER",
+                        "\"" + d.filename() + "\" is shared by " + d.ownerName() + "; only they can change or delete it."))
+                .orElseGet(DocumentProblem::notFound);
     }
 
     private long ownerId(String username) {

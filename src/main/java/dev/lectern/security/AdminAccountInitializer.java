@@ -14,7 +14,8 @@ import dev.lectern.config.LecternProperties;
 
 /**
  * Makes sure a fresh install can be signed into: at the first start (no account named {@code admin}
- * yet) it creates one with LECTERN_ADMIN_PASSWORD, or with a random password that is logged once.
+ * yet) it creates one with LECTERN_ADMIN_PASSWORD, or with a random password that is logged once and
+ * must be changed at the first sign-in.
  * Runs after the schema migration and before the server accepts requests.
  */
 @Component
@@ -41,12 +42,14 @@ class AdminAccountInitializer implements SmartInitializingSingleton {
         String configured = properties.security().adminPassword();
         boolean generated = !StringUtils.hasText(configured);
         String password = generated ? randomPassword() : configured;
-        if (!users.createIfAbsent(ADMIN_USERNAME, passwordEncoder.encode(password), Role.ADMIN)) {
+        // A generated password has been in the log, where others may read it: it must be replaced at once.
+        if (!users.createIfAbsent(ADMIN_USERNAME, passwordEncoder.encode(password), Role.ADMIN, generated)) {
             return; // another instance on the same database created it a moment ago
         }
         if (generated) {
             log.warn("Created the administrator account '{}' with the generated password: {}"
-                    + "  (shown only this once; set LECTERN_ADMIN_PASSWORD before the first start to choose it)",
+                    + "  (shown only this once, and to be changed at the first sign-in; set LECTERN_ADMIN_PASSWORD"
+                    + " before the first start to choose it)",
                     ADMIN_USERNAME, password);
         } else {
             log.info("Created the administrator account '{}' with the password from LECTERN_ADMIN_PASSWORD",

@@ -1,7 +1,7 @@
 package dev.lectern.security;
 
-/** What an account may do: ADMIN also sees the dashboard, metrics and other users' resources. */
+/** What an account may do: ADMIN also manages accounts and sees the dashboard and metrics. */
 public enum Role {
     ADMIN,
-    USER
+    MEMBER
 }

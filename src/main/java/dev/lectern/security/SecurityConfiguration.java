@@ -2,7 +2,22 @@ package dev.lectern.security;
 
 import static org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers.pathMatchers;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.security.authentication.ReactiveAuthenticationManager;
+import org.springframework.security.authentication.UserDetailsRepositoryReactiveAuthenticationManager;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.core.userdetails.ReactiveUserDetailsService;
+import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
+import org.springframework.security.web.server.WebFilterExchange;
+import org.springframework.security.web.server.authentication.RedirectServerAuthenticationFailureHandler;
+import org.springframework.web.server.WebFilter;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
@@ -20,6 +35,7 @@ import org.springframework.security.web.server.context.WebSessionServerSecurityC
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher.MatchResult;
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.lectern.config.LecternProperties;
 import reactor.core.publisher.Mono;
 
 /**
@@ -34,6 +50,35 @@ class SecurityConfiguration {
     @Bean
     PasswordEncoder passwordEncoder() {
         return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+    }
+
+    @Bean
+    PasswordPolicy passwordPolicy(LecternProperties properties) {
+        return new PasswordPolicy(properties.security().minPasswordLength());
+    }
+
+    @Bean
+    SignInThrottle signInThrottle(LecternProperties properties) {
+        LecternProperties.Security security = properties.security();
+        return new SignInThrottle(security.signInFailuresPerUser(), security.signInFailuresPerAddress(),
+                security.signInWindow(), Clock.systemUTC());
+    }
+
+    /** The one password check behind the login form and HTTP Basic, with its rate limit. */
+    @Bean
+    ReactiveAuthenticationManager authenticationManager(ReactiveUserDetailsService accounts, PasswordEncoder encoder,
+                                                        SignInThrottle throttle, UserRepository users) {
+        UserDetailsRepositoryReactiveAuthenticationManager passwords =
+                new UserDetailsRepositoryReactiveAuthenticationManager(accounts);
+        passwords.setPasswordEncoder(encoder);
+        return new ThrottledAuthenticationManager(passwords, throttle, users);
+    }
+
+    /** Before Spring Security's filters: the sign-in check needs the caller's address. */
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    WebFilter clientAddressFilter() {
+        return ThrottledAuthenticationManager.ClientAddress.filter();
     }
 
     @Bean
@@ -75,8 +120,9 @@ class SecurityConfiguration {
         return http
                 .authorizeExchange(requests -> requests
                         .pathMatchers(HttpMethod.GET, "/login", "/css/**", "/js/**", "/vendor/**", "/favicon.svg").permitAll()
+                        .pathMatchers("/users").hasRole(Role.ADMIN.name())
                         .anyExchange().authenticated())
-                .formLogin(form -> form.loginPage("/login"))
+                .formLogin(form -> form.loginPage("/login").authenticationFailureHandler(SecurityConfiguration::signInFailed))
                 .logout(logout -> logout.logoutUrl("/logout"))
                 .exceptionHandling(handling -> handling
                         .authenticationEntryPoint(new RedirectServerAuthenticationEntryPoint("/login")))
@@ -100,10 +146,30 @@ class SecurityConfiguration {
                 .exceptionHandling(handling -> handling.authenticationEntryPoint(basicChallenge()));
     }
 
-    private static HttpBasicServerAuthenticationEntryPoint basicChallenge() {
+    /** 401 with a Basic challenge; 429 with Retry-After when sign-in is throttled (asking again would not help). */
+    private static ServerAuthenticationEntryPoint basicChallenge() {
         HttpBasicServerAuthenticationEntryPoint challenge = new HttpBasicServerAuthenticationEntryPoint();
         challenge.setRealm("Lectern");
-        return challenge;
+        return (exchange, failure) -> {
+            if (failure instanceof SignInThrottledException throttled) {
+                ServerHttpResponse response = exchange.getResponse();
+                response.setStatusCode(HttpStatus.TOO_MANY_REQUESTS);
+                response.getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(throttled.retryAfterSeconds()));
+                response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+                byte[] body = ("{\"error\":\"SIGN_IN_THROTTLED\",\"message\":\"" + throttled.getMessage() + "\"}")
+                        .getBytes(StandardCharsets.UTF_8);
+                return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+            }
+            return challenge.commence(exchange, failure);
+        };
+    }
+
+    /** Back to the login form, saying why: a wrong password, or how long to wait after too many. */
+    private static Mono<Void> signInFailed(WebFilterExchange exchange, AuthenticationException failure) {
+        String location = failure instanceof SignInThrottledException throttled
+                ? "/login?throttled=" + throttled.retryAfterSeconds()
+                : "/login?error";
+        return new RedirectServerAuthenticationFailureHandler(location).onAuthenticationFailure(exchange, failure);
     }
 
     private static Mono<MatchResult> isSessionWrite(ServerWebExchange exchange) {

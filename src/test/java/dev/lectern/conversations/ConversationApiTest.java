@@ -40,7 +40,7 @@ class ConversationApiTest extends ChatIntegrationTest {
     void aManualAndASecondUser() throws Exception {
         manualBytes = TestDocuments.manual("pump");
         manual = upload("pump-manual.pdf", manualBytes).get("id").asString();
-        users.createIfAbsent(OTHER, passwords.encode(OTHER_PASSWORD), Role.USER);
+        users.createIfAbsent(OTHER, passwords.encode(OTHER_PASSWORD), Role.MEMBER);
     }
 
     @Test

@@ -36,7 +36,7 @@ class RestartTest {
             generatedPassword = logged.group(1);
             UserRepository users = first.getBean(UserRepository.class);
             PasswordEncoder encoder = first.getBean(PasswordEncoder.class);
-            assertThat(users.createIfAbsent("survivor", encoder.encode("pw-of-survivor"), Role.USER)).isTrue();
+            assertThat(users.createIfAbsent("survivor", encoder.encode("pw-of-survivor"), Role.MEMBER)).isTrue();
         }
         int outputBeforeSecondStart = output.getAll().length();
 

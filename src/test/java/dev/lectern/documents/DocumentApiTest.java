@@ -83,7 +83,7 @@ class DocumentApiTest {
         // the request unread) made the next request fail with "Connection prematurely closed BEFORE response".
         client = WebTestClient.bindToServer(new ReactorClientHttpConnector(HttpClient.create(ConnectionProvider.newConnection())))
                 .baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(60)).build();
-        users.createIfAbsent(BOB, passwords.encode(BOB_PASSWORD), Role.USER);
+        users.createIfAbsent(BOB, passwords.encode(BOB_PASSWORD), Role.MEMBER);
     }
 
     @Test

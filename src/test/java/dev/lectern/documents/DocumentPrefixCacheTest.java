@@ -107,7 +107,7 @@ class DocumentPrefixCacheTest {
     void client() throws InterruptedException {
         client = WebTestClient.bindToServer(new ReactorClientHttpConnector(HttpClient.create(ConnectionProvider.newConnection())))
                 .baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(120)).build();
-        users.createIfAbsent(BOB, passwords.encode(BOB_PASSWORD), Role.USER);
+        users.createIfAbsent(BOB, passwords.encode(BOB_PASSWORD), Role.MEMBER);
         awaitEngine();
     }
 

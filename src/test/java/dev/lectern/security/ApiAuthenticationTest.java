@@ -30,7 +30,7 @@ class ApiAuthenticationTest extends LecternIntegrationTest {
     @BeforeEach
     void setUp() {
         client = WebTestClient.bindToServer().baseUrl(baseUrl()).responseTimeout(Duration.ofSeconds(30)).build();
-        users.createIfAbsent(READER, passwordEncoder.encode(READER_PASSWORD), Role.USER);
+        users.createIfAbsent(READER, passwordEncoder.encode(READER_PASSWORD), Role.MEMBER);
     }
 
     @Test
@@ -43,7 +43,7 @@ class ApiAuthenticationTest extends LecternIntegrationTest {
         client.get().uri("/api/me").headers(h -> h.setBasicAuth(READER, READER_PASSWORD)).exchange()
                 .expectStatus().isOk()
                 .expectBody()
-                .jsonPath("$.roles[0]").isEqualTo("USER");
+                .jsonPath("$.roles[0]").isEqualTo("MEMBER");
     }
 
     @Test
