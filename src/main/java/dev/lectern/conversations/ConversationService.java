@@ -56,6 +56,12 @@ public class ConversationService {
         return conversations.findByOwner(ownerId);
     }
 
+    /** Whether {@code username} has the conversation {@code id} (blocking). */
+    public boolean isOwnedBy(String username, UUID id) {
+        long owner = ownerId(username);
+        return conversations.find(id).filter(c -> c.ownerId() == owner).isPresent();
+    }
+
     public Conversation owned(long ownerId, UUID id) {
         return conversations.find(id).filter(c -> c.ownerId() == ownerId).orElseThrow(ConversationProblem::notFound);
     }

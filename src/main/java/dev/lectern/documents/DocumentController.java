@@ -135,10 +135,7 @@ class DocumentController {
     /** {@code {"shared": true}} shares the caller's document with the team; false stops sharing it. */
     @PatchMapping("/{id}")
     Mono<DocumentResponse> share(@PathVariable UUID id, @RequestBody SharingChange change, Principal principal) {
-        if (change == null || change.shared() == null) {
-            return Mono.error(new DocumentProblem(HttpStatus.BAD_REQUEST, "BAD_REQUEST", "Send {\"shared\": true} or false."));
-        }
-        return documents.share(principal.getName(), id, change.shared()).map(prefixes::response);
+        return documents.share(principal.getName(), id, change == null ? null : change.shared()).map(prefixes::response);
     }
 
     @DeleteMapping("/{id}")

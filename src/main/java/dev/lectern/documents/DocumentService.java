@@ -99,9 +99,12 @@ class DocumentService {
     }
 
     /** Shares the owner's document with the whole team, or stops sharing it. */
-    Mono<Document> share(String username, UUID id, boolean shared) {
+    Mono<Document> share(String username, UUID id, Boolean shared) {
         return blocking(() -> {
             Document document = owned(username, id);
+            if (shared == null) {
+                throw new DocumentProblem(HttpStatus.BAD_REQUEST, "BAD_REQUEST", "Send {\"shared\": true} or false.");
+            }
             if (document.shared() != shared) {
                 documents.setShared(id, shared);
                 log.info("{} {} document {} ({})", username, shared ? "shared with the team" : "stopped sharing",

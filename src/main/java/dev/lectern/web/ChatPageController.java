@@ -3,15 +3,20 @@ package dev.lectern.web;
 import java.security.Principal;
 import java.util.UUID;
 
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.server.ResponseStatusException;
 
 import dev.lectern.config.LecternProperties;
+import dev.lectern.conversations.ConversationService;
 import dev.lectern.inference.EngineState;
 import dev.lectern.inference.EngineStatus;
 import dev.lectern.inference.InferenceService;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The chat, the page the team works in: {@code /} opens a new conversation, {@code /conversations/{id}} an
@@ -23,10 +28,12 @@ class ChatPageController {
 
     private final InferenceService inference;
     private final LecternProperties properties;
+    private final ConversationService conversations;
 
-    ChatPageController(InferenceService inference, LecternProperties properties) {
+    ChatPageController(InferenceService inference, LecternProperties properties, ConversationService conversations) {
         this.inference = inference;
         this.properties = properties;
+        this.conversations = conversations;
     }
 
     @GetMapping("/")
@@ -34,9 +41,13 @@ class ChatPageController {
         return page(principal, model, null);
     }
 
+    /** Another user's conversation is "not found", as one that never existed. */
     @GetMapping("/conversations/{id}")
-    String conversation(@PathVariable UUID id, Principal principal, Model model) {
-        return page(principal, model, id);
+    Mono<String> conversation(@PathVariable UUID id, Principal principal, Model model) {
+        return Mono.fromCallable(() -> conversations.isOwnedBy(principal.getName(), id))
+                .subscribeOn(Schedulers.boundedElastic())
+                .flatMap(owned -> owned ? Mono.just(page(principal, model, id))
+                        : Mono.error(new ResponseStatusException(HttpStatus.NOT_FOUND, "There is no such conversation among yours.")));
     }
 
     private String page(Principal principal, Model model, UUID conversation) {
