@@ -9,6 +9,7 @@ const problem = document.querySelector('[data-testid=users-problem]');
 const me = document.querySelector('[data-testid=current-user]')?.textContent.trim();
 
 const when = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
 function showProblem(message) {
     problem.textContent = message;
@@ -68,7 +69,7 @@ function row(account) {
     state.dataset.testid = 'state';
     tr.append(cell(state));
     tr.append(cell(account.lastSignInAt ? when.format(new Date(account.lastSignInAt)) : 'never', 'muted'));
-    tr.append(cell(when.format(new Date(account.createdAt)), 'muted'));
+    tr.append(cell(day.format(new Date(account.createdAt)), 'muted'));
 
     const actions = document.createElement('span');
     actions.className = 'row-actions';

@@ -17,6 +17,7 @@ import org.springframework.security.core.userdetails.ReactiveUserDetailsService;
 import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
 import org.springframework.security.web.server.WebFilterExchange;
 import org.springframework.security.web.server.authentication.RedirectServerAuthenticationFailureHandler;
+import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.WebFilter;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -125,7 +126,10 @@ class SecurityConfiguration {
                 .formLogin(form -> form.loginPage("/login").authenticationFailureHandler(SecurityConfiguration::signInFailed))
                 .logout(logout -> logout.logoutUrl("/logout"))
                 .exceptionHandling(handling -> handling
-                        .authenticationEntryPoint(new RedirectServerAuthenticationEntryPoint("/login")))
+                        .authenticationEntryPoint(new RedirectServerAuthenticationEntryPoint("/login"))
+                        // Rendered by the app's error page (styled, with a way back) rather than a bare text.
+                        .accessDeniedHandler((exchange, denied) -> Mono.error(
+                                new ResponseStatusException(HttpStatus.FORBIDDEN, "Admins only"))))
                 .build();
     }
 

@@ -29,6 +29,7 @@ import org.springframework.web.reactive.result.method.RequestMappingInfoHandlerM
 import org.springframework.web.util.pattern.PathPattern;
 
 import dev.lectern.LecternIntegrationTest;
+import dev.lectern.web.FormLogin;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -175,15 +176,7 @@ class RouteAuthorizationTest extends LecternIntegrationTest {
 
     private String memberSession() {
         if (memberSession == null) {
-            var login = client.get().uri("/login").exchange().expectBody().returnResult();
-            Matcher token = Pattern.compile("name=\"_csrf\"\\s+value=\"([^\"]+)\"").matcher(new String(login.getResponseBody()));
-            assertThat(token.find()).isTrue();
-            String anonymous = "SESSION=" + login.getResponseCookies().getFirst("SESSION").getValue();
-            var signedIn = client.post().uri("/login").header(HttpHeaders.COOKIE, anonymous)
-                    .body(BodyInserters.fromFormData("username", MEMBER).with("password", MEMBER_PASSWORD)
-                            .with("_csrf", token.group(1)))
-                    .exchange().expectStatus().is3xxRedirection().expectBody().returnResult();
-            memberSession = "SESSION=" + signedIn.getResponseCookies().getFirst("SESSION").getValue();
+            memberSession = "SESSION=" + FormLogin.signIn(client, MEMBER, MEMBER_PASSWORD).sessionCookie();
         }
         return memberSession;
     }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -16,16 +14,15 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.ResponseCookie;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
-import org.springframework.web.reactive.function.BodyInserters;
 
 import dev.lectern.LecternApplication;
 import dev.lectern.LecternIntegrationTest;
+import dev.lectern.web.FormLogin;
 
 /**
  * Password guessing is slowed per account and per address, over the login form and HTTP Basic alike, and
@@ -38,7 +35,6 @@ class SignInLimitsTest {
 
     private static final Path DATA_DIR = LecternIntegrationTest.freshDataDirectory();
     private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(3);
-    private static final Pattern CSRF = Pattern.compile("name=\"_csrf\"\\s+value=\"([^\"]+)\"");
 
     @DynamicPropertySource
     static void limits(DynamicPropertyRegistry registry) {
@@ -72,10 +68,10 @@ class SignInLimitsTest {
     @Test
     @Order(1)
     void aBrowserSessionEndsAfterItsIdleTimeout() throws InterruptedException {
-        ResponseCookie session = signInWithTheForm("ida", "password of 3");
-        client.get().uri("/api/me").cookie(session.getName(), session.getValue()).exchange().expectStatus().isOk();
+        String session = signInWithTheForm("ida", "password of 3");
+        client.get().uri("/api/me").cookie("SESSION", session).exchange().expectStatus().isOk();
         Thread.sleep(SESSION_TIMEOUT.plusSeconds(1).toMillis());
-        client.get().uri("/api/me").cookie(session.getName(), session.getValue()).exchange().expectStatus().isUnauthorized();
+        client.get().uri("/api/me").cookie("SESSION", session).exchange().expectStatus().isUnauthorized();
     }
 
     @Test
@@ -93,7 +89,7 @@ class SignInLimitsTest {
         assertThat(retryAfter).isBetween(890L, 900L);
 
         // The form says so too, in words.
-        String location = postLogin("gina", "password of 4").getResponseHeaders().getFirst(HttpHeaders.LOCATION);
+        String location = FormLogin.signIn(client, "gina", "password of 4").location();
         assertThat(location).startsWith("/login?throttled=");
         String page = new String(client.get().uri(location).exchange().expectStatus().isOk()
                 .expectBody().returnResult().getResponseBody());
@@ -110,20 +106,9 @@ class SignInLimitsTest {
                 .expectStatus().isEqualTo(429);
     }
 
-    private ResponseCookie signInWithTheForm(String username, String password) {
-        EntityExchangeResult<byte[]> result = postLogin(username, password);
-        assertThat(result.getResponseHeaders().getFirst(HttpHeaders.LOCATION)).isEqualTo("/");
-        return result.getResponseCookies().getFirst("SESSION");
-    }
-
-    private EntityExchangeResult<byte[]> postLogin(String username, String password) {
-        EntityExchangeResult<byte[]> login = client.get().uri("/login").exchange().expectStatus().isOk()
-                .expectBody().returnResult();
-        Matcher token = CSRF.matcher(new String(login.getResponseBody()));
-        assertThat(token.find()).as("the login form carries a CSRF token").isTrue();
-        ResponseCookie session = login.getResponseCookies().getFirst("SESSION");
-        return client.post().uri("/login").cookie(session.getName(), session.getValue())
-                .body(BodyInserters.fromFormData("username", username).with("password", password).with("_csrf", token.group(1)))
-                .exchange().expectStatus().is3xxRedirection().expectBody().returnResult();
+    private String signInWithTheForm(String username, String password) {
+        FormLogin.Result result = FormLogin.signIn(client, username, password);
+        assertThat(result.location()).isEqualTo("/");
+        return result.sessionCookie();
     }
 }
