@@ -137,7 +137,11 @@ public abstract class ChatAppTest {
         String id = JSON.readTree(body).get("id").asString();
         for (int attempt = 0; attempt < 600; attempt++) {
             JsonNode document = document(id);
-            if (List.of("extracted", "ready", "too_long", "failed").contains(document.get("status").asString())) {
+            String status = document.get("status").asString();
+            // With the model loaded, "extracted" is the moment between counting tokens and encoding.
+            boolean settled = List.of("ready", "too_long", "failed").contains(status) || (status.equals("extracted")
+                    && !"READY".equals(engineStatus().path("state").asString()));
+            if (settled) {
                 return document;
             }
             Thread.sleep(100);
