@@ -46,6 +46,20 @@ final class StructuredTextHandler extends DefaultHandler {
     /** Tika's per-page containers: PDF and Word pages and Excel sheets ("page"), PowerPoint slides. */
     private static final Set<String> PAGE_CLASSES = Set.of("page", "slide-content");
 
+    /** What a line break in the parser's text means. */
+    enum Layout {
+        /** Markup (HTML, XML, Office): a line break in the source is just a space. */
+        MARKUP,
+        /** Plain text and source code: every line break and indentation is kept. */
+        LINES,
+        /**
+         * PDF: Tika reports a line end inside a paragraph as ignorable whitespace; {@link PdfLineJoiner}
+         * and {@link Dehyphenator} make running text of the paragraph's lines.
+         */
+        PDF_LINES
+    }
+
+    private final Layout layout;
     private final boolean keepLineBreaks;
     private final int maxCharacters;
     private final long deadlineNanos;
@@ -62,12 +76,12 @@ final class StructuredTextHandler extends DefaultHandler {
     private int events;
 
     /**
-     * @param keepLineBreaks true for text whose line breaks carry meaning (plain text, source code, PDF
-     *                       lines); false for markup, where a line break in the source is just a space
-     * @param pageStarted    told the number of each page as it begins, for progress reports
+     * @param layout      what a line break in the parser's text means
+     * @param pageStarted told the number of each page as it begins, for progress reports
      */
-    StructuredTextHandler(boolean keepLineBreaks, int maxCharacters, long deadlineNanos, IntConsumer pageStarted) {
-        this.keepLineBreaks = keepLineBreaks;
+    StructuredTextHandler(Layout layout, int maxCharacters, long deadlineNanos, IntConsumer pageStarted) {
+        this.layout = layout;
+        this.keepLineBreaks = layout != Layout.MARKUP;
         this.maxCharacters = maxCharacters;
         this.deadlineNanos = deadlineNanos;
         this.pageStarted = pageStarted;
@@ -76,7 +90,8 @@ final class StructuredTextHandler extends DefaultHandler {
     /** The text so far: complete once the parse has ended. */
     String text() {
         flushBlock("\n\n");
-        return out.toString().replaceAll("\n{3,}", "\n\n").strip();
+        String text = out.toString().replaceAll("\n{3,}", "\n\n").strip();
+        return layout == Layout.PDF_LINES ? Dehyphenator.resolve(text) : text;
     }
 
     /** Pages, slides or sheets seen: 0 for formats without them. */
@@ -205,7 +220,11 @@ final class StructuredTextHandler extends DefaultHandler {
 
     @Override
     public void ignorableWhitespace(char[] ch, int start, int length) {
-        // Tika emits a newline after each block as "ignorable"; blocks already end in line breaks.
+        // Tika emits a newline after each block as "ignorable", which the block's end already gives; but
+        // its PDF parser reports every line end inside a paragraph this way too, and those must not vanish.
+        if (layout == Layout.PDF_LINES && skipDepth == 0 && tables.isEmpty()) {
+            block.append(ch, start, length);
+        }
     }
 
     private void endTable() {
@@ -226,6 +245,9 @@ final class StructuredTextHandler extends DefaultHandler {
 
     private void flushBlock(String separator) {
         String text = keepLineBreaks ? keepLines(block) : block.toString().replaceAll("\\s+", " ").strip();
+        if (layout == Layout.PDF_LINES) {
+            text = joinPdfLines(text);
+        }
         block.setLength(0);
         if (text.isEmpty()) {
             return;
@@ -250,6 +272,18 @@ final class StructuredTextHandler extends DefaultHandler {
             firstContent++;
         }
         return text.substring(firstContent).stripTrailing();
+    }
+
+    /** Each run of lines between blank lines is one paragraph for {@link PdfLineJoiner}. */
+    private static String joinPdfLines(String text) {
+        StringBuilder joined = new StringBuilder(text.length());
+        for (String paragraph : text.split("\n{2,}")) {
+            if (!joined.isEmpty()) {
+                joined.append("\n\n");
+            }
+            joined.append(PdfLineJoiner.join(paragraph));
+        }
+        return joined.toString();
     }
 
     private void ensureBlankLine() {

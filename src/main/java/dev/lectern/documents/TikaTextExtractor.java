@@ -59,7 +59,7 @@ final class TikaTextExtractor implements TextExtractor {
             if (mediaType.equals(OCTET_STREAM)) {
                 throw unsupported(describe(mediaType), null);
             }
-            StructuredTextHandler handler = new StructuredTextHandler(keepsLineBreaks(detected), maxCharacters,
+            StructuredTextHandler handler = new StructuredTextHandler(layoutOf(detected), maxCharacters,
                     deadline, listener::pageStarted);
             parser.parse(in, handler, metadata, parseContext());
             String reported = metadata.get(Metadata.CONTENT_TYPE);
@@ -98,11 +98,15 @@ final class TikaTextExtractor implements TextExtractor {
         return context;
     }
 
-    /** Plain text, source code and PDF lines keep their line breaks; markup's line breaks are spaces. */
-    private static boolean keepsLineBreaks(MediaType type) {
+    /** Plain text and source code keep their line breaks, PDF lines are joined into paragraphs, markup's are spaces. */
+    private static StructuredTextHandler.Layout layoutOf(MediaType type) {
         String base = type.getBaseType().toString();
-        return base.equals("application/pdf") || (type.getType().equals("text") && !base.equals("text/html")
-                && !base.equals("text/xml")) || base.startsWith("application/x-sh");
+        if (base.equals("application/pdf")) {
+            return StructuredTextHandler.Layout.PDF_LINES;
+        }
+        boolean lines = (type.getType().equals("text") && !base.equals("text/html") && !base.equals("text/xml"))
+                || base.startsWith("application/x-sh");
+        return lines ? StructuredTextHandler.Layout.LINES : StructuredTextHandler.Layout.MARKUP;
     }
 
     private boolean parsedOnlyByEmptyParser(Metadata metadata) {

@@ -55,6 +55,35 @@ final class Fixtures {
         }
     }
 
+    /**
+     * A page set in two columns, each a block of lines at a fixed leading, written column by column as
+     * typesetters do: the lines of each column are drawn one under the other, with nothing marking
+     * where a paragraph's line ends but the position of the next line.
+     */
+    static byte[] twoColumnPdf(List<String> left, List<String> right) throws IOException {
+        try (PDDocument document = new PDDocument()) {
+            PDPage page = new PDPage();
+            document.addPage(page);
+            try (PDPageContentStream content = new PDPageContentStream(document, page)) {
+                drawColumn(content, left, 56);
+                drawColumn(content, right, 316);
+            }
+            return save(document);
+        }
+    }
+
+    private static void drawColumn(PDPageContentStream content, List<String> lines, float x) throws IOException {
+        content.beginText();
+        content.setFont(new PDType1Font(Standard14Fonts.FontName.HELVETICA), 10);
+        content.setLeading(12);
+        content.newLineAtOffset(x, 720);
+        for (String line : lines) {
+            content.showText(line);
+            content.newLine();
+        }
+        content.endText();
+    }
+
     static byte[] encryptedPdf(String userPassword) throws IOException {
         try (PDDocument document = new PDDocument()) {
             addTextPage(document, "Secret text.");
