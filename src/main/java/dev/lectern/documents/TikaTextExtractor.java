@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
+import org.apache.tika.detect.EncodingDetector;
 import org.apache.tika.exception.EncryptedDocumentException;
 import org.apache.tika.exception.UnsupportedFormatException;
 import org.apache.tika.exception.ZeroByteFileException;
@@ -33,6 +34,8 @@ import org.apache.tika.parser.pdf.PDFParserConfig;
 final class TikaTextExtractor implements TextExtractor {
 
     private static final String OCTET_STREAM = "application/octet-stream";
+    /** Text and HTML parsers take their encoding detector from the ParseContext; stateless, so shared. */
+    private static final EncodingDetector ENCODINGS = new Utf8PreferringEncodingDetector();
 
     private final AutoDetectParser parser = new AutoDetectParser();
     private final int maxCharacters;
@@ -95,6 +98,7 @@ final class TikaTextExtractor implements TextExtractor {
         pdf.setOcrStrategy(PDFParserConfig.OCR_STRATEGY.NO_OCR);
         pdf.setExtractInlineImages(false);
         context.set(PDFParserConfig.class, pdf);
+        context.set(EncodingDetector.class, ENCODINGS);
         return context;
     }
 
