@@ -1,12 +1,15 @@
 package dev.lectern.documents;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.IntConsumer;
 import java.util.regex.Pattern;
 
+import org.apache.tika.mime.MediaType;
 import org.xml.sax.Attributes;
 import org.xml.sax.SAXException;
 import org.xml.sax.helpers.DefaultHandler;
@@ -56,7 +59,18 @@ final class StructuredTextHandler extends DefaultHandler {
          * PDF: Tika reports a line end inside a paragraph as ignorable whitespace; {@link PdfLineJoiner}
          * and {@link Dehyphenator} make running text of the paragraph's lines.
          */
-        PDF_LINES
+        PDF_LINES;
+
+        /** Plain text and source code keep their line breaks, PDF lines are joined into paragraphs, markup's are spaces. */
+        static Layout of(MediaType type) {
+            String base = type.getBaseType().toString();
+            if (base.equals("application/pdf")) {
+                return PDF_LINES;
+            }
+            boolean lines = (type.getType().equals("text") && !base.equals("text/html") && !base.equals("text/xml"))
+                    || base.startsWith("application/x-sh");
+            return lines ? LINES : MARKUP;
+        }
     }
 
     private final Layout layout;
@@ -64,6 +78,11 @@ final class StructuredTextHandler extends DefaultHandler {
     private final int maxCharacters;
     private final long deadlineNanos;
     private final IntConsumer pageStarted;
+    /** False for an embedded document: its pages are not the host's and get no markers. */
+    private final boolean markPages;
+    private final EmbeddedSections embedded = new EmbeddedSections();
+    /** Where each page marker begins in {@link #out}. */
+    private final List<Integer> pageStarts = new ArrayList<>();
 
     private final StringBuilder out = new StringBuilder();
     private final StringBuilder block = new StringBuilder();
@@ -80,6 +99,17 @@ final class StructuredTextHandler extends DefaultHandler {
      * @param pageStarted told the number of each page as it begins, for progress reports
      */
     StructuredTextHandler(Layout layout, int maxCharacters, long deadlineNanos, IntConsumer pageStarted) {
+        this(layout, maxCharacters, deadlineNanos, pageStarted, true);
+    }
+
+    /** For a file embedded in the document being read: no page markers, no progress. */
+    static StructuredTextHandler forEmbedded(Layout layout, int maxCharacters, long deadlineNanos) {
+        return new StructuredTextHandler(layout, maxCharacters, deadlineNanos, page -> { }, false);
+    }
+
+    private StructuredTextHandler(Layout layout, int maxCharacters, long deadlineNanos, IntConsumer pageStarted,
+            boolean markPages) {
+        this.markPages = markPages;
         this.layout = layout;
         this.keepLineBreaks = layout != Layout.MARKUP;
         this.maxCharacters = maxCharacters;
@@ -90,8 +120,18 @@ final class StructuredTextHandler extends DefaultHandler {
     /** The text so far: complete once the parse has ended. */
     String text() {
         flushBlock("\n\n");
-        String text = out.toString().replaceAll("\n{3,}", "\n\n").strip();
+        String text = embedded.placeInto(out.toString(), pageStarts).replaceAll("\n{3,}", "\n\n").strip();
         return layout == Layout.PDF_LINES ? Dehyphenator.resolve(text) : text;
+    }
+
+    /**
+     * Adds the text of a file embedded in this document, as a section after the page that holds it.
+     *
+     * @param relationshipId the id Tika gave the embedded part (it also marks where the part sits), or null
+     */
+    void addEmbedded(String relationshipId, String name, String text) throws SAXException {
+        embedded.add(relationshipId, pages, name, text);
+        checkLimits();
     }
 
     /** Pages, slides or sheets seen: 0 for formats without them. */
@@ -135,10 +175,15 @@ final class StructuredTextHandler extends DefaultHandler {
         }
         if (name.equals("div") && PAGE_CLASSES.contains(classOf(attributes))) {
             flushBlock("\n\n");
-            pages++;
-            ensureBlankLine();
-            out.append("[Page ").append(pages).append("]\n\n");
-            pageStarted.accept(pages);
+            if (markPages) {
+                pages++;
+                ensureBlankLine();
+                pageStarts.add(out.length());
+                out.append("[Page ").append(pages).append("]\n\n");
+                pageStarted.accept(pages);
+            }
+        } else if (name.equals("div") && classOf(attributes).equals("embedded") && attributes.getValue("id") != null) {
+            embedded.markerSeen(attributes.getValue("id"), pages);
         } else if (isHeading(name)) {
             flushBlock("\n\n");
             ensureBlankLine();
@@ -303,7 +348,7 @@ final class StructuredTextHandler extends DefaultHandler {
         if ((++events & 63) == 0 && (System.nanoTime() - deadlineNanos > 0 || Thread.currentThread().isInterrupted())) {
             throw new DeadlinePassed();
         }
-        int pending = out.length() + block.length();
+        int pending = out.length() + block.length() + embedded.characters();
         for (MarkdownTable table : tables) {
             pending += table.pendingCharacters();
         }

@@ -26,8 +26,8 @@ import org.apache.tika.parser.pdf.PDFParserConfig;
 /**
  * Reads a stored file with Tika's AutoDetectParser (the type comes from the bytes; the filename only
  * refines it, e.g. CSV versus plain text) and returns the text the model will read. Embedded files
- * (attachments, pictures) are not parsed: no {@code Parser} is put in the ParseContext, so Tika skips
- * them. AutoDetectParser wraps the handler in Tika's SecureContentHandler, which stops archives that
+ * (a workbook in a slide, a PDF's attachments) are read by {@link EmbeddedDocumentReader} into marked
+ * sections after their page; pictures are skipped. AutoDetectParser wraps the handler in Tika's SecureContentHandler, which stops archives that
  * expand far beyond their size (zip bombs); {@link StructuredTextHandler} adds the deadline and the
  * character limit. Thread-safe: one instance serves every extraction thread.
  */
@@ -62,9 +62,10 @@ final class TikaTextExtractor implements TextExtractor {
             if (mediaType.equals(OCTET_STREAM)) {
                 throw unsupported(describe(mediaType), null);
             }
-            StructuredTextHandler handler = new StructuredTextHandler(layoutOf(detected), maxCharacters,
+            StructuredTextHandler handler = new StructuredTextHandler(StructuredTextHandler.Layout.of(detected), maxCharacters,
                     deadline, listener::pageStarted);
-            parser.parse(in, handler, metadata, parseContext());
+            ParseContext context = new EmbeddedDocumentReader(parser, handler, maxCharacters, deadline).install(parseContext());
+            parser.parse(in, handler, metadata, context);
             String reported = metadata.get(Metadata.CONTENT_TYPE);
             if (reported != null) {
                 mediaType = reported;
@@ -100,17 +101,6 @@ final class TikaTextExtractor implements TextExtractor {
         context.set(PDFParserConfig.class, pdf);
         context.set(EncodingDetector.class, ENCODINGS);
         return context;
-    }
-
-    /** Plain text and source code keep their line breaks, PDF lines are joined into paragraphs, markup's are spaces. */
-    private static StructuredTextHandler.Layout layoutOf(MediaType type) {
-        String base = type.getBaseType().toString();
-        if (base.equals("application/pdf")) {
-            return StructuredTextHandler.Layout.PDF_LINES;
-        }
-        boolean lines = (type.getType().equals("text") && !base.equals("text/html") && !base.equals("text/xml"))
-                || base.startsWith("application/x-sh");
-        return lines ? StructuredTextHandler.Layout.LINES : StructuredTextHandler.Layout.MARKUP;
     }
 
     private boolean parsedOnlyByEmptyParser(Metadata metadata) {
