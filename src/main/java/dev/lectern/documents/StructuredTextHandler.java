@@ -1,12 +1,15 @@
 package dev.lectern.documents;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.IntConsumer;
 import java.util.regex.Pattern;
 
+import org.apache.tika.mime.MediaType;
 import org.xml.sax.Attributes;
 import org.xml.sax.SAXException;
 import org.xml.sax.helpers.DefaultHandler;
@@ -46,10 +49,40 @@ final class StructuredTextHandler extends DefaultHandler {
     /** Tika's per-page containers: PDF and Word pages and Excel sheets ("page"), PowerPoint slides. */
     private static final Set<String> PAGE_CLASSES = Set.of("page", "slide-content");
 
+    /** What a line break in the parser's text means. */
+    enum Layout {
+        /** Markup (HTML, XML, Office): a line break in the source is just a space. */
+        MARKUP,
+        /** Plain text and source code: every line break and indentation is kept. */
+        LINES,
+        /**
+         * PDF: Tika reports a line end inside a paragraph as ignorable whitespace; {@link PdfLineJoiner}
+         * and {@link Dehyphenator} make running text of the paragraph's lines.
+         */
+        PDF_LINES;
+
+        /** Plain text and source code keep their line breaks, PDF lines are joined into paragraphs, markup's are spaces. */
+        static Layout of(MediaType type) {
+            String base = type.getBaseType().toString();
+            if (base.equals("application/pdf")) {
+                return PDF_LINES;
+            }
+            boolean lines = (type.getType().equals("text") && !base.equals("text/html") && !base.equals("text/xml"))
+                    || base.startsWith("application/x-sh");
+            return lines ? LINES : MARKUP;
+        }
+    }
+
+    private final Layout layout;
     private final boolean keepLineBreaks;
     private final int maxCharacters;
     private final long deadlineNanos;
     private final IntConsumer pageStarted;
+    /** False for an embedded document: its pages are not the host's and get no markers. */
+    private final boolean markPages;
+    private final EmbeddedSections embedded = new EmbeddedSections();
+    /** Where each page marker begins in {@link #out}. */
+    private final List<Integer> pageStarts = new ArrayList<>();
 
     private final StringBuilder out = new StringBuilder();
     private final StringBuilder block = new StringBuilder();
@@ -62,12 +95,23 @@ final class StructuredTextHandler extends DefaultHandler {
     private int events;
 
     /**
-     * @param keepLineBreaks true for text whose line breaks carry meaning (plain text, source code, PDF
-     *                       lines); false for markup, where a line break in the source is just a space
-     * @param pageStarted    told the number of each page as it begins, for progress reports
+     * @param layout      what a line break in the parser's text means
+     * @param pageStarted told the number of each page as it begins, for progress reports
      */
-    StructuredTextHandler(boolean keepLineBreaks, int maxCharacters, long deadlineNanos, IntConsumer pageStarted) {
-        this.keepLineBreaks = keepLineBreaks;
+    StructuredTextHandler(Layout layout, int maxCharacters, long deadlineNanos, IntConsumer pageStarted) {
+        this(layout, maxCharacters, deadlineNanos, pageStarted, true);
+    }
+
+    /** For a file embedded in the document being read: no page markers, no progress. */
+    static StructuredTextHandler forEmbedded(Layout layout, int maxCharacters, long deadlineNanos) {
+        return new StructuredTextHandler(layout, maxCharacters, deadlineNanos, page -> { }, false);
+    }
+
+    private StructuredTextHandler(Layout layout, int maxCharacters, long deadlineNanos, IntConsumer pageStarted,
+            boolean markPages) {
+        this.markPages = markPages;
+        this.layout = layout;
+        this.keepLineBreaks = layout != Layout.MARKUP;
         this.maxCharacters = maxCharacters;
         this.deadlineNanos = deadlineNanos;
         this.pageStarted = pageStarted;
@@ -76,7 +120,18 @@ final class StructuredTextHandler extends DefaultHandler {
     /** The text so far: complete once the parse has ended. */
     String text() {
         flushBlock("\n\n");
-        return out.toString().replaceAll("\n{3,}", "\n\n").strip();
+        String text = embedded.placeInto(out.toString(), pageStarts).replaceAll("\n{3,}", "\n\n").strip();
+        return layout == Layout.PDF_LINES ? Dehyphenator.resolve(text) : text;
+    }
+
+    /**
+     * Adds the text of a file embedded in this document, as a section after the page that holds it.
+     *
+     * @param relationshipId the id Tika gave the embedded part (it also marks where the part sits), or null
+     */
+    void addEmbedded(String relationshipId, String name, String text) throws SAXException {
+        embedded.add(relationshipId, pages, name, text);
+        checkLimits();
     }
 
     /** Pages, slides or sheets seen: 0 for formats without them. */
@@ -120,10 +175,15 @@ final class StructuredTextHandler extends DefaultHandler {
         }
         if (name.equals("div") && PAGE_CLASSES.contains(classOf(attributes))) {
             flushBlock("\n\n");
-            pages++;
-            ensureBlankLine();
-            out.append("[Page ").append(pages).append("]\n\n");
-            pageStarted.accept(pages);
+            if (markPages) {
+                pages++;
+                ensureBlankLine();
+                pageStarts.add(out.length());
+                out.append("[Page ").append(pages).append("]\n\n");
+                pageStarted.accept(pages);
+            }
+        } else if (name.equals("div") && classOf(attributes).equals("embedded") && attributes.getValue("id") != null) {
+            embedded.markerSeen(attributes.getValue("id"), pages);
         } else if (isHeading(name)) {
             flushBlock("\n\n");
             ensureBlankLine();
@@ -205,7 +265,11 @@ final class StructuredTextHandler extends DefaultHandler {
 
     @Override
     public void ignorableWhitespace(char[] ch, int start, int length) {
-        // Tika emits a newline after each block as "ignorable"; blocks already end in line breaks.
+        // Tika emits a newline after each block as "ignorable", which the block's end already gives; but
+        // its PDF parser reports every line end inside a paragraph this way too, and those must not vanish.
+        if (layout == Layout.PDF_LINES && skipDepth == 0 && tables.isEmpty()) {
+            block.append(ch, start, length);
+        }
     }
 
     private void endTable() {
@@ -226,6 +290,9 @@ final class StructuredTextHandler extends DefaultHandler {
 
     private void flushBlock(String separator) {
         String text = keepLineBreaks ? keepLines(block) : block.toString().replaceAll("\\s+", " ").strip();
+        if (layout == Layout.PDF_LINES) {
+            text = joinPdfLines(text);
+        }
         block.setLength(0);
         if (text.isEmpty()) {
             return;
@@ -252,6 +319,18 @@ final class StructuredTextHandler extends DefaultHandler {
         return text.substring(firstContent).stripTrailing();
     }
 
+    /** Each run of lines between blank lines is one paragraph for {@link PdfLineJoiner}. */
+    private static String joinPdfLines(String text) {
+        StringBuilder joined = new StringBuilder(text.length());
+        for (String paragraph : text.split("\n{2,}")) {
+            if (!joined.isEmpty()) {
+                joined.append("\n\n");
+            }
+            joined.append(PdfLineJoiner.join(paragraph));
+        }
+        return joined.toString();
+    }
+
     private void ensureBlankLine() {
         int length = out.length();
         if (length == 0) {
@@ -269,7 +348,7 @@ final class StructuredTextHandler extends DefaultHandler {
         if ((++events & 63) == 0 && (System.nanoTime() - deadlineNanos > 0 || Thread.currentThread().isInterrupted())) {
             throw new DeadlinePassed();
         }
-        int pending = out.length() + block.length();
+        int pending = out.length() + block.length() + embedded.characters();
         for (MarkdownTable table : tables) {
             pending += table.pendingCharacters();
         }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
+import org.apache.tika.detect.EncodingDetector;
 import org.apache.tika.exception.EncryptedDocumentException;
 import org.apache.tika.exception.UnsupportedFormatException;
 import org.apache.tika.exception.ZeroByteFileException;
@@ -25,14 +26,16 @@ import org.apache.tika.parser.pdf.PDFParserConfig;
 /**
  * Reads a stored file with Tika's AutoDetectParser (the type comes from the bytes; the filename only
  * refines it, e.g. CSV versus plain text) and returns the text the model will read. Embedded files
- * (attachments, pictures) are not parsed: no {@code Parser} is put in the ParseContext, so Tika skips
- * them. AutoDetectParser wraps the handler in Tika's SecureContentHandler, which stops archives that
+ * (a workbook in a slide, a PDF's attachments) are read by {@link EmbeddedDocumentReader} into marked
+ * sections after their page; pictures are skipped. AutoDetectParser wraps the handler in Tika's SecureContentHandler, which stops archives that
  * expand far beyond their size (zip bombs); {@link StructuredTextHandler} adds the deadline and the
  * character limit. Thread-safe: one instance serves every extraction thread.
  */
 final class TikaTextExtractor implements TextExtractor {
 
     private static final String OCTET_STREAM = "application/octet-stream";
+    /** Text and HTML parsers take their encoding detector from the ParseContext; stateless, so shared. */
+    private static final EncodingDetector ENCODINGS = new Utf8PreferringEncodingDetector();
 
     private final AutoDetectParser parser = new AutoDetectParser();
     private final int maxCharacters;
@@ -59,9 +62,10 @@ final class TikaTextExtractor implements TextExtractor {
             if (mediaType.equals(OCTET_STREAM)) {
                 throw unsupported(describe(mediaType), null);
             }
-            StructuredTextHandler handler = new StructuredTextHandler(keepsLineBreaks(detected), maxCharacters,
+            StructuredTextHandler handler = new StructuredTextHandler(StructuredTextHandler.Layout.of(detected), maxCharacters,
                     deadline, listener::pageStarted);
-            parser.parse(in, handler, metadata, parseContext());
+            ParseContext context = new EmbeddedDocumentReader(parser, handler, maxCharacters, deadline).install(parseContext());
+            parser.parse(in, handler, metadata, context);
             String reported = metadata.get(Metadata.CONTENT_TYPE);
             if (reported != null) {
                 mediaType = reported;
@@ -95,14 +99,8 @@ final class TikaTextExtractor implements TextExtractor {
         pdf.setOcrStrategy(PDFParserConfig.OCR_STRATEGY.NO_OCR);
         pdf.setExtractInlineImages(false);
         context.set(PDFParserConfig.class, pdf);
+        context.set(EncodingDetector.class, ENCODINGS);
         return context;
-    }
-
-    /** Plain text, source code and PDF lines keep their line breaks; markup's line breaks are spaces. */
-    private static boolean keepsLineBreaks(MediaType type) {
-        String base = type.getBaseType().toString();
-        return base.equals("application/pdf") || (type.getType().equals("text") && !base.equals("text/html")
-                && !base.equals("text/xml")) || base.startsWith("application/x-sh");
     }
 
     private boolean parsedOnlyByEmptyParser(Metadata metadata) {

@@ -28,7 +28,8 @@ import org.springframework.util.unit.DataSize;
  * Extraction speed, in a child process and in process: a generated 1,500-page PDF and a large DOCX,
  * each read twice by a warm extractor, and the fixed cost a child adds per document. Also reads every
  * file of the shared sample corpus (../shared/documents, when present) in a child and prints what came
- * out. Run with {@code ./mvnw test -Pbench -Dtest=ExtractionBenchmarkTest}.
+ * out. Run with {@code ./mvnw test -Pbench -Dtest=ExtractionBenchmarkTest}; see bench/pdf-glued-words.py for
+ * comparing the PDFs' text with poppler's.
  */
 @Tag("bench")
 class ExtractionBenchmarkTest {
@@ -72,6 +73,9 @@ class ExtractionBenchmarkTest {
     void sharedSampleDocumentsInAChild() throws Exception {
         Path corpus = Path.of(System.getProperty("lectern.sample-documents", "../shared/documents"));
         Assumptions.assumeTrue(Files.isDirectory(corpus), "no sample corpus at " + corpus.toAbsolutePath());
+        // -Dlectern.sample-output=DIR keeps each text (or failure) as DIR/<file>.txt, for bench/pdf-glued-words.py.
+        String output = System.getProperty("lectern.sample-output");
+        Path texts = output == null ? null : Files.createDirectories(Path.of(output));
         List<Path> files;
         try (Stream<Path> listing = Files.list(corpus)) {
             files = listing.filter(f -> !f.getFileName().toString().equals("README.md")).sorted().toList();
@@ -85,9 +89,15 @@ class ExtractionBenchmarkTest {
                     System.out.printf(Locale.ROOT, "%-45s extracted %s, pages %s, %,d chars, %d ms, title %s: %s%n", name,
                             document.mediaType(), document.pageCount(), document.text().length(),
                             (System.nanoTime() - started) / 1_000_000, document.title(), snippet(document.text()));
+                    if (texts != null) {
+                        Files.writeString(texts.resolve(name + ".txt"), document.text());
+                    }
                 } catch (ExtractionFailedException failure) {
                     System.out.printf(Locale.ROOT, "%-45s failed (%s), %d ms: %s%n", name, failure.mediaType(),
                             (System.nanoTime() - started) / 1_000_000, failure.getMessage());
+                    if (texts != null) {
+                        Files.writeString(texts.resolve(name + ".txt"), "FAILED: " + failure.getMessage());
+                    }
                 }
             }
             assertThat(isolated.processesStarted()).as("one child served the whole corpus").isEqualTo(1);

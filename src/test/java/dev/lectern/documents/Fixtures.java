@@ -55,6 +55,75 @@ final class Fixtures {
         }
     }
 
+    /**
+     * A page set in two columns, each a block of lines at a fixed leading, written column by column as
+     * typesetters do: the lines of each column are drawn one under the other, with nothing marking
+     * where a paragraph's line ends but the position of the next line.
+     */
+    static byte[] twoColumnPdf(List<String> left, List<String> right) throws IOException {
+        try (PDDocument document = new PDDocument()) {
+            PDPage page = new PDPage();
+            document.addPage(page);
+            try (PDPageContentStream content = new PDPageContentStream(document, page)) {
+                drawColumn(content, left, 56);
+                drawColumn(content, right, 316);
+            }
+            return save(document);
+        }
+    }
+
+    private static void drawColumn(PDPageContentStream content, List<String> lines, float x) throws IOException {
+        content.beginText();
+        content.setFont(new PDType1Font(Standard14Fonts.FontName.HELVETICA), 10);
+        content.setLeading(12);
+        content.newLineAtOffset(x, 720);
+        for (String line : lines) {
+            content.showText(line);
+            content.newLine();
+        }
+        content.endText();
+    }
+
+    /**
+     * "This is page N of the report." on each page, and on page {@code attachedTo} two attached files, as
+     * a PDF viewer's paper-clip annotations: a text file and a picture.
+     */
+    static byte[] pdfWithAttachments(int pages, int attachedTo, String textName, String text) throws IOException {
+        try (PDDocument document = new PDDocument()) {
+            for (int page = 1; page <= pages; page++) {
+                addTextPage(document, "This is page " + page + " of the report.");
+            }
+            PDPage page = document.getPage(attachedTo - 1);
+            page.getAnnotations().add(attachment(document, textName, text.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    "text/plain", 100));
+            BufferedImage image = new BufferedImage(40, 20, BufferedImage.TYPE_INT_RGB);
+            ByteArrayOutputStream png = new ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(image, "png", png);
+            page.getAnnotations().add(attachment(document, "photo.png", png.toByteArray(), "image/png", 200));
+            return save(document);
+        }
+    }
+
+    private static org.apache.pdfbox.pdmodel.interactive.annotation.PDAnnotationFileAttachment attachment(
+            PDDocument document, String name, byte[] bytes, String type, float x) throws IOException {
+        org.apache.pdfbox.pdmodel.common.filespecification.PDEmbeddedFile file =
+                new org.apache.pdfbox.pdmodel.common.filespecification.PDEmbeddedFile(document,
+                        new java.io.ByteArrayInputStream(bytes));
+        file.setSubtype(type);
+        file.setSize(bytes.length);
+        org.apache.pdfbox.pdmodel.common.filespecification.PDComplexFileSpecification spec =
+                new org.apache.pdfbox.pdmodel.common.filespecification.PDComplexFileSpecification();
+        spec.setFile(name);
+        spec.setFileUnicode(name);
+        spec.setEmbeddedFile(file);
+        spec.setEmbeddedFileUnicode(file);
+        org.apache.pdfbox.pdmodel.interactive.annotation.PDAnnotationFileAttachment annotation =
+                new org.apache.pdfbox.pdmodel.interactive.annotation.PDAnnotationFileAttachment();
+        annotation.setFile(spec);
+        annotation.setRectangle(new org.apache.pdfbox.pdmodel.common.PDRectangle(x, 100, 20, 20));
+        return annotation;
+    }
+
     static byte[] encryptedPdf(String userPassword) throws IOException {
         try (PDDocument document = new PDDocument()) {
             addTextPage(document, "Secret text.");
