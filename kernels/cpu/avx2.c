@@ -612,119 +612,233 @@ void NAME(lectern_attend_q8_0)(const int64_t *key_blocks, const int64_t *value_b
 // ---- Prefill attention: many query rows, one key/value head per call ----
 //
 // As attend_rows in avx512.c (see there): cached positions ROW_TILE at a time, keys widened once and
-// transposed, every query row and group head scoring 8 positions per vector, running maximum and sum, the
-// tile's weighted values added.
+// transposed in registers, the query states taken STATE_BLOCK at a time so that each key and value vector
+// loaded serves four of them (8 accumulators: 16 ymm registers leave room for no more), running maximum and
+// sum per state, the tile's weighted values added.
 
 #define ROW_TILE 64
+#define STATE_BLOCK 4
 
+// Asks for the cache lines of bytes [p, p + bytes) ahead of their use.
+static inline void prefetch_slice(const uint8_t *p, int64_t bytes) {
+    for (int64_t b = 0; b < bytes; b += 64) {
+        _mm_prefetch((const char *) p + b, _MM_HINT_T0);
+    }
+    _mm_prefetch((const char *) p + bytes - 1, _MM_HINT_T0);
+}
+
+// r[i] = row i of an 8 x 8 block of floats in; out: r[c] = column c.
+static inline __attribute__((always_inline)) void transpose8(__m256 r[8]) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    // Lane L of t[2i]: columns 4L, 4L + 1 of rows 2i, 2i + 1 interleaved; of t[2i + 1]: columns 4L + 2, 4L + 3.
+    for (int h = 0; h < 2; h++) {
+        u[4 * h] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], 0x44);
+        u[4 * h + 1] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], 0xEE);
+        u[4 * h + 2] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0x44);
+        u[4 * h + 3] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0xEE);
+    }
+    // Lane L of u[4h + k]: column 4L + k of rows 4h..4h + 3.
+    for (int k = 0; k < 4; k++) {
+        r[k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x20);
+        r[4 + k] = _mm256_permute2f128_ps(u[k], u[4 + k], 0x31);
+    }
+}
+
+// As attend_tiles in avx512.c (see there): the states of n_rows query rows (rows[i], or row_begin + i where
+// rows is NULL; state s: row s / group, query head kv_head * group + s % group) attend to cached positions
+// [begin, end) of key/value head kv_head, row r to those below positions[r] + 1 where positions is not NULL,
+// updating each state's running maximum, sum and weighted values (states padded to whole STATE_BLOCKs).
+static inline __attribute__((always_inline)) void attend_tiles(const int64_t *key_blocks, const int64_t *value_blocks,
+                                                               int64_t block_size, int64_t heads, int64_t group,
+                                                               int64_t head_dim, int64_t kv_head, const float *queries,
+                                                               const int32_t *rows, int64_t row_begin, int64_t n_rows,
+                                                               const int32_t *positions, int64_t begin, int64_t end,
+                                                               float scale, float *maxima, float *sums, float *acc,
+                                                               float *keys_t, float *values, float *weights,
+                                                               const int q8_0) {
+    const int vectors = (int) (head_dim / 8);
+    const int64_t kv_heads = heads / group;
+    const int64_t head_bytes = q8_0 ? head_dim / Q8_0_GROUP * Q8_0_BYTES : 2 * head_dim;
+    const int64_t row_bytes = kv_heads * head_bytes;
+    const int64_t states = n_rows * group;
+    const int64_t padded = (states + STATE_BLOCK - 1) / STATE_BLOCK * STATE_BLOCK;
+    const __m256 scales = _mm256_set1_ps(scale);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+
+    for (int64_t start = begin; start < end; start += ROW_TILE) {
+        const int count = (int) (end - start < ROW_TILE ? end - start : ROW_TILE);
+        for (int p0 = 0; p0 < ROW_TILE; p0 += 8) {
+            const uint8_t *key[8];
+            for (int j = 0; j < 8; j++) {
+                const int64_t position = start + p0 + j;
+                key[j] = p0 + j < count ? (const uint8_t *) key_blocks[position / block_size]
+                                          + (position % block_size) * row_bytes + kv_head * head_bytes : NULL;
+            }
+            for (int v = 0; v < vectors; v++) {
+                __m256 block[8];
+                for (int j = 0; j < 8; j++) {
+                    block[j] = key[j] ? widen8(key[j], 8 * v, q8_0) : _mm256_setzero_ps();
+                }
+                transpose8(block);
+                for (int i = 0; i < 8; i++) {
+                    _mm256_storeu_ps(keys_t + (8 * v + i) * ROW_TILE + p0, block[i]);
+                }
+            }
+        }
+        for (int j = 0; j < count; j++) {
+            const int64_t position = start + j;
+            const uint8_t *value = (const uint8_t *) value_blocks[position / block_size]
+                                   + (position % block_size) * row_bytes + kv_head * head_bytes;
+            for (int v = 0; v < vectors; v++) {
+                _mm256_storeu_ps(values + j * head_dim + 8 * v, widen8(value, 8 * v, q8_0));
+            }
+            // The next tile's slices of this head: a few cache lines every row_bytes, a stride the hardware
+            // prefetcher does not follow.
+            const int64_t ahead = position + ROW_TILE;
+            if (ahead < end) {
+                prefetch_slice((const uint8_t *) key_blocks[ahead / block_size] + (ahead % block_size) * row_bytes
+                               + kv_head * head_bytes, head_bytes);
+                prefetch_slice((const uint8_t *) value_blocks[ahead / block_size] + (ahead % block_size) * row_bytes
+                               + kv_head * head_bytes, head_bytes);
+            }
+        }
+        for (int64_t s0 = 0; s0 < padded; s0 += STATE_BLOCK) {
+            const float *q[STATE_BLOCK];
+            int seen[STATE_BLOCK];
+            int most = 0;
+            for (int s = 0; s < STATE_BLOCK; s++) {
+                const int64_t st = s0 + s < states ? s0 + s : states - 1;
+                const int64_t r = rows ? rows[st / group] : row_begin + st / group;
+                q[s] = queries + (r * heads + kv_head * group + st % group) * head_dim;
+                const int64_t left = (positions ? positions[r] + 1 : end) - start;
+                seen[s] = s0 + s >= states || left <= 0 ? 0 : left < count ? (int) left : count;
+                most = seen[s] > most ? seen[s] : most;
+            }
+            if (most == 0) {
+                continue;
+            }
+            // Raw scores into weights, 16 positions (two vectors) of the four states at a time.
+            for (int c0 = 0; c0 < ROW_TILE; c0 += 16) {
+                if (c0 >= most) {
+                    for (int s = 0; s < STATE_BLOCK; s++) {
+                        _mm256_storeu_ps(weights + s * ROW_TILE + c0, _mm256_setzero_ps());
+                        _mm256_storeu_ps(weights + s * ROW_TILE + c0 + 8, _mm256_setzero_ps());
+                    }
+                    continue;
+                }
+                __m256 part[STATE_BLOCK][2];
+                for (int s = 0; s < STATE_BLOCK; s++) {
+                    part[s][0] = _mm256_setzero_ps();
+                    part[s][1] = _mm256_setzero_ps();
+                }
+                for (int64_t i = 0; i < head_dim; i++) {
+                    const float *k = keys_t + i * ROW_TILE + c0;
+                    const __m256 k0 = _mm256_loadu_ps(k), k1 = _mm256_loadu_ps(k + 8);
+                    for (int s = 0; s < STATE_BLOCK; s++) {
+                        const __m256 qi = _mm256_broadcast_ss(q[s] + i);
+                        part[s][0] = _mm256_fmadd_ps(qi, k0, part[s][0]);
+                        part[s][1] = _mm256_fmadd_ps(qi, k1, part[s][1]);
+                    }
+                }
+                for (int s = 0; s < STATE_BLOCK; s++) {
+                    _mm256_storeu_ps(weights + s * ROW_TILE + c0, _mm256_mul_ps(part[s][0], scales));
+                    _mm256_storeu_ps(weights + s * ROW_TILE + c0 + 8, _mm256_mul_ps(part[s][1], scales));
+                }
+            }
+            __m256 decay[STATE_BLOCK];
+            for (int s = 0; s < STATE_BLOCK; s++) {
+                const int64_t st = s0 + s;
+                float *w = weights + s * ROW_TILE;
+                if (seen[s] == 0) {
+                    // No position of this tile is visible to the state: nothing changes.
+                    decay[s] = _mm256_set1_ps(1.f);
+                    for (int c = 0; c < ROW_TILE / 8; c++) {
+                        _mm256_storeu_ps(w + 8 * c, _mm256_setzero_ps());
+                    }
+                    continue;
+                }
+                __m256 seen_mask[ROW_TILE / 8];
+                __m256 tile_max = _mm256_set1_ps(-INFINITY);
+                for (int c = 0; c < ROW_TILE / 8; c++) {
+                    seen_mask[c] = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(seen[s] - 8 * c), lane));
+                    tile_max = _mm256_max_ps(tile_max, _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), _mm256_loadu_ps(w + 8 * c),
+                                                                        seen_mask[c]));
+                }
+                const float previous = maxima[st];
+                const float found = hmax_ps(tile_max);
+                const float max = found > previous ? found : previous;
+                const float d = previous == -INFINITY ? 0.f : expf(previous - max);
+                decay[s] = _mm256_set1_ps(d);
+                __m256 total = _mm256_setzero_ps();
+                for (int c = 0; c < ROW_TILE / 8; c++) {
+                    const __m256 e = _mm256_and_ps(exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(w + 8 * c),
+                                                                                 _mm256_set1_ps(max))), seen_mask[c]);
+                    total = _mm256_add_ps(total, e);
+                    _mm256_storeu_ps(w + 8 * c, e);
+                }
+                sums[st] = sums[st] * d + hsum_ps(total);
+                maxima[st] = max;
+            }
+            float *a[STATE_BLOCK];
+            for (int s = 0; s < STATE_BLOCK; s++) {
+                a[s] = acc + (s0 + s) * head_dim;
+            }
+            // head_dim is a multiple of 16: vectors is even.
+            for (int v0 = 0; v0 < vectors; v0 += 2) {
+                __m256 sum[STATE_BLOCK][2];
+                for (int s = 0; s < STATE_BLOCK; s++) {
+                    sum[s][0] = _mm256_mul_ps(_mm256_loadu_ps(a[s] + 8 * v0), decay[s]);
+                    sum[s][1] = _mm256_mul_ps(_mm256_loadu_ps(a[s] + 8 * v0 + 8), decay[s]);
+                }
+                for (int j = 0; j < most; j++) {
+                    const float *x = values + j * head_dim + 8 * v0;
+                    const __m256 x0 = _mm256_loadu_ps(x), x1 = _mm256_loadu_ps(x + 8);
+                    for (int s = 0; s < STATE_BLOCK; s++) {
+                        const __m256 w = _mm256_broadcast_ss(weights + s * ROW_TILE + j);
+                        sum[s][0] = _mm256_fmadd_ps(w, x0, sum[s][0]);
+                        sum[s][1] = _mm256_fmadd_ps(w, x1, sum[s][1]);
+                    }
+                }
+                for (int s = 0; s < STATE_BLOCK; s++) {
+                    _mm256_storeu_ps(a[s] + 8 * v0, sum[s][0]);
+                    _mm256_storeu_ps(a[s] + 8 * v0 + 8, sum[s][1]);
+                }
+            }
+        }
+    }
+}
+
+// Rows [row_begin, row_end) of `queries` (row r: heads query heads of head_dim values at position
+// positions[r]) attend to the cached keys and values of key/value head kv_head for positions 0..positions[r];
+// writes out[(r * heads + kv_head * group + g) * head_dim ..] for g < group. scratch holds
+// head_dim * ROW_TILE * 2 + STATE_BLOCK * ROW_TILE + (states + STATE_BLOCK - 1) * (head_dim + 2) floats,
+// states = (row_end - row_begin) * group.
 static inline __attribute__((always_inline)) void attend_rows(const int64_t *key_blocks, const int64_t *value_blocks,
                                                               int64_t block_size, int64_t heads, int64_t group,
                                                               int64_t head_dim, int64_t kv_head, const float *queries,
                                                               const int32_t *positions, int64_t row_begin,
                                                               int64_t row_end, float scale, float *out, float *scratch,
                                                               const int q8_0) {
-    const int vectors = (int) (head_dim / 8);
-    const int64_t kv_heads = heads / group;
-    const int64_t head_bytes = q8_0 ? head_dim / Q8_0_GROUP * Q8_0_BYTES : 2 * head_dim;
-    const int64_t row_bytes = kv_heads * head_bytes;
     const int64_t states = (row_end - row_begin) * group;
-    float *keys_t = scratch, *values = keys_t + head_dim * ROW_TILE, *scores = values + head_dim * ROW_TILE;
-    float *maxima = scores + ROW_TILE, *sums = maxima + states, *acc = sums + states;
+    const int64_t padded = (states + STATE_BLOCK - 1) / STATE_BLOCK * STATE_BLOCK;
+    float *keys_t = scratch, *values = keys_t + head_dim * ROW_TILE, *weights = values + head_dim * ROW_TILE;
+    float *maxima = weights + STATE_BLOCK * ROW_TILE, *sums = maxima + padded, *acc = sums + padded;
     int64_t visible = 0;
     for (int64_t r = row_begin; r < row_end; r++) {
         visible = positions[r] + 1 > visible ? positions[r] + 1 : visible;
     }
-    for (int64_t st = 0; st < states; st++) {
+    for (int64_t st = 0; st < padded; st++) {
         maxima[st] = -INFINITY;
         sums[st] = 0;
     }
-    memset(acc, 0, sizeof(float) * states * head_dim);
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-
-    for (int64_t start = 0; start < visible; start += ROW_TILE) {
-        const int count = (int) (visible - start < ROW_TILE ? visible - start : ROW_TILE);
-        for (int j = 0; j < ROW_TILE; j++) {
-            if (j >= count) {
-                for (int64_t i = 0; i < head_dim; i++) {
-                    keys_t[i * ROW_TILE + j] = 0;
-                }
-                continue;
-            }
-            const int64_t position = start + j;
-            const uint8_t *key = (const uint8_t *) key_blocks[position / block_size]
-                                 + (position % block_size) * row_bytes + kv_head * head_bytes;
-            const uint8_t *value = (const uint8_t *) value_blocks[position / block_size]
-                                   + (position % block_size) * row_bytes + kv_head * head_bytes;
-            for (int v = 0; v < vectors; v++) {
-                __attribute__((aligned(32))) float lanes[8];
-                _mm256_store_ps(lanes, widen8(key, 8 * v, q8_0));
-                for (int i = 0; i < 8; i++) {
-                    keys_t[(8 * v + i) * ROW_TILE + j] = lanes[i];
-                }
-                _mm256_storeu_ps(values + j * head_dim + 8 * v, widen8(value, 8 * v, q8_0));
-            }
-        }
-        for (int64_t r = row_begin; r < row_end; r++) {
-            const int seen = (int) (positions[r] + 1 - start < count ? positions[r] + 1 - start : count);
-            if (seen <= 0) {
-                continue;
-            }
-            for (int64_t g = 0; g < group; g++) {
-                const int64_t st = (r - row_begin) * group + g;
-                const float *q = queries + (r * heads + kv_head * group + g) * head_dim;
-                __m256 part[8];
-                for (int c = 0; c < 8; c++) {
-                    part[c] = _mm256_setzero_ps();
-                }
-                for (int64_t i = 0; i < head_dim; i++) {
-                    const __m256 qi = _mm256_set1_ps(q[i]);
-                    const float *k = keys_t + i * ROW_TILE;
-                    for (int c = 0; c < 8; c++) {
-                        part[c] = _mm256_fmadd_ps(qi, _mm256_loadu_ps(k + 8 * c), part[c]);
-                    }
-                }
-                __m256 seen_mask[8];
-                __m256 tile_max = _mm256_set1_ps(-INFINITY);
-                for (int c = 0; c < 8; c++) {
-                    part[c] = _mm256_mul_ps(part[c], _mm256_set1_ps(scale));
-                    seen_mask[c] = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(seen - 8 * c), lane));
-                    tile_max = _mm256_max_ps(tile_max, _mm256_blendv_ps(_mm256_set1_ps(-INFINITY), part[c], seen_mask[c]));
-                }
-                const float previous = maxima[st];
-                const float found = hmax_ps(tile_max);
-                const float max = found > previous ? found : previous;
-                const float decay = previous == -INFINITY ? 0.f : expf(previous - max);
-                __m256 total = _mm256_setzero_ps();
-                for (int c = 0; c < 8; c++) {
-                    const __m256 w = _mm256_and_ps(exp_nonpositive(_mm256_sub_ps(part[c], _mm256_set1_ps(max))),
-                                                   seen_mask[c]);
-                    total = _mm256_add_ps(total, w);
-                    _mm256_storeu_ps(scores + 8 * c, w);
-                }
-                sums[st] = sums[st] * decay + hsum_ps(total);
-                maxima[st] = max;
-                float *a = acc + st * head_dim;
-                const __m256 d = _mm256_set1_ps(decay);
-                for (int v0 = 0; v0 < vectors; v0 += 4) {
-                    const int n = vectors - v0 < 4 ? vectors - v0 : 4;
-                    __m256 sum4[4];
-                    for (int v = 0; v < n; v++) {
-                        sum4[v] = _mm256_mul_ps(_mm256_loadu_ps(a + 8 * (v0 + v)), d);
-                    }
-                    for (int j = 0; j < seen; j++) {
-                        const __m256 w = _mm256_set1_ps(scores[j]);
-                        const float *x = values + j * head_dim + 8 * v0;
-                        for (int v = 0; v < n; v++) {
-                            sum4[v] = _mm256_fmadd_ps(w, _mm256_loadu_ps(x + 8 * v), sum4[v]);
-                        }
-                    }
-                    for (int v = 0; v < n; v++) {
-                        _mm256_storeu_ps(a + 8 * (v0 + v), sum4[v]);
-                    }
-                }
-            }
-        }
-    }
+    memset(acc, 0, sizeof(float) * padded * head_dim);
+    attend_tiles(key_blocks, value_blocks, block_size, heads, group, head_dim, kv_head, queries, NULL, row_begin,
+                 row_end - row_begin, positions, 0, visible, scale, maxima, sums, acc, keys_t, values, weights, q8_0);
+    const int vectors = (int) (head_dim / 8);
     for (int64_t r = row_begin; r < row_end; r++) {
         for (int64_t g = 0; g < group; g++) {
             const int64_t st = (r - row_begin) * group + g;
@@ -747,5 +861,57 @@ void NAME(lectern_attend_rows)(const int64_t *key_blocks, const int64_t *value_b
     } else {
         attend_rows(key_blocks, value_blocks, block_size, heads, group, head_dim, kv_head, queries, positions,
                     row_begin, row_end, scale, out, scratch, 0);
+    }
+}
+
+// As attend_shared in avx512.c (see there): the rows of several sequences (rows[i], i < n_rows) attend together
+// to the cached positions [begin, end) they all share, a tile at a time through every key/value head, so each
+// shared block is read once per step for all of them; leaves maxima[i * heads + h], sums[i * heads + h] and
+// acc[(i * heads + h) * head_dim ..] unnormalized for the caller to merge.
+static inline __attribute__((always_inline)) void attend_shared(const int64_t *key_blocks, const int64_t *value_blocks,
+                                                                int64_t block_size, int64_t heads, int64_t group,
+                                                                int64_t head_dim, const float *queries,
+                                                                const int32_t *rows, int64_t n_rows, int64_t begin,
+                                                                int64_t end, float scale, float *acc, float *maxima,
+                                                                float *sums, float *scratch, const int q8_0) {
+    const int64_t kv_heads = heads / group;
+    const int64_t states = n_rows * group;
+    const int64_t padded = (states + STATE_BLOCK - 1) / STATE_BLOCK * STATE_BLOCK;
+    float *keys_t = scratch, *values = keys_t + head_dim * ROW_TILE, *weights = values + head_dim * ROW_TILE;
+    float *state_maxima = weights + STATE_BLOCK * ROW_TILE, *state_sums = state_maxima + kv_heads * padded;
+    float *state_acc = state_sums + kv_heads * padded;
+    for (int64_t st = 0; st < kv_heads * padded; st++) {
+        state_maxima[st] = -INFINITY;
+        state_sums[st] = 0;
+    }
+    memset(state_acc, 0, sizeof(float) * kv_heads * padded * head_dim);
+    for (int64_t start = begin; start < end; start += ROW_TILE) {
+        const int64_t stop = end - start < ROW_TILE ? end : start + ROW_TILE;
+        for (int64_t kv = 0; kv < kv_heads; kv++) {
+            attend_tiles(key_blocks, value_blocks, block_size, heads, group, head_dim, kv, queries, rows, 0, n_rows,
+                         NULL, start, stop, scale, state_maxima + kv * padded, state_sums + kv * padded,
+                         state_acc + kv * padded * head_dim, keys_t, values, weights, q8_0);
+        }
+    }
+    for (int64_t kv = 0; kv < kv_heads; kv++) {
+        for (int64_t st = 0; st < states; st++) {
+            const int64_t h = (st / group) * heads + kv * group + st % group;
+            maxima[h] = state_maxima[kv * padded + st];
+            sums[h] = state_sums[kv * padded + st];
+            memcpy(acc + h * head_dim, state_acc + (kv * padded + st) * head_dim, sizeof(float) * head_dim);
+        }
+    }
+}
+
+void NAME(lectern_attend_shared)(const int64_t *key_blocks, const int64_t *value_blocks, int64_t block_size,
+                                 int32_t q8_0, int64_t heads, int64_t group, int64_t head_dim, const float *queries,
+                                 const int32_t *rows, int64_t n_rows, int64_t begin, int64_t end, float scale,
+                                 float *acc, float *maxima, float *sums, float *scratch) {
+    if (q8_0) {
+        attend_shared(key_blocks, value_blocks, block_size, heads, group, head_dim, queries, rows, n_rows, begin, end,
+                      scale, acc, maxima, sums, scratch, 1);
+    } else {
+        attend_shared(key_blocks, value_blocks, block_size, heads, group, head_dim, queries, rows, n_rows, begin, end,
+                      scale, acc, maxima, sums, scratch, 0);
     }
 }

@@ -27,7 +27,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define LECTERN_ABI_VERSION 2
+#define LECTERN_ABI_VERSION 3
 
 #define QK 256
 #define Q4_0_BYTES 18

@@ -56,6 +56,13 @@ final class GroupedQueryAttention {
      * (flash decoding), each share leaves a partial softmax state, and the caller merges them.
      */
     private static final int NATIVE_MIN_POSITIONS_PER_SHARE = 256;
+    /** Shares of a shared prefix start at multiples of the kernel's tile (ROW_TILE positions). */
+    private static final int NATIVE_SHARE_ALIGNMENT = 64;
+    /**
+     * Positions two or more decoding sequences must share, at least, to attend to them together: below that
+     * the shared part costs less than the extra task and merge.
+     */
+    private static final int NATIVE_MIN_SHARED_POSITIONS = 256;
     /** Block addresses per decoding sequence of a call, reused between calls. */
     private long[][] keyAddresses = new long[0][];
     private long[][] valueAddresses = new long[0][];
@@ -64,6 +71,8 @@ final class GroupedQueryAttention {
     private int[] taskRows = new int[0];
     private int[] taskBegins = new int[0];
     private int[] taskEnds = new int[0];
+    /** Per native task: where its softmax states start (heads of them a row). */
+    private int[] taskStates = new int[0];
     private float[] shareAccumulated = new float[0];
     private float[] shareMaxima = new float[0];
     private float[] shareSums = new float[0];
@@ -153,9 +162,11 @@ final class GroupedQueryAttention {
         int kvHeads = cache.width() / headDim;
         int rows = sequence.rows();
         int firstRow = sequence.firstRow();
-        int rowsPerTask = (int) Math.clamp((long) rows * kvHeads / ((long) pool.threads() * TASKS_PER_THREAD),
-                MIN_ROWS_PER_TASK, MAX_ROWS_PER_TASK);
-        int rowBlocks = Math.ceilDiv(rows, rowsPerTask);
+        int rowBlocks = Math.ceilDiv(rows, (int) Math.clamp((long) rows * kvHeads
+                / ((long) pool.threads() * TASKS_PER_THREAD), MIN_ROWS_PER_TASK, MAX_ROWS_PER_TASK));
+        // Blocks of even size: a 76-token question at depth 8K took blocks of 64 and 12 rows, the 64-row tasks
+        // then set the pace while the others idled.
+        int rowsPerTask = Math.ceilDiv(rows, rowBlocks);
         if (nativeCache(cache, heads, headDim, layer)) {
             attendRowsNatively(queries, sequence, positions, heads, headDim, rowsPerTask, layer, output);
             return;
@@ -173,6 +184,13 @@ final class GroupedQueryAttention {
      * every decoding sequence run in one pass over the pool (eight decoding users keep both cores busy even
      * at short contexts, where each has a single share); the kernel reads the blocks by address and leaves
      * each share's softmax state, which are merged here.
+     *
+     * <p>Sequences whose leading cached blocks are the same blocks (users who started from one document's
+     * prefix) attend to that part together, cascade-style: one task per share of the shared positions takes
+     * the rows of all of them, so each shared block is read once per step instead of once per sequence (at
+     * depth 8K the document's keys and values outweigh the model's weights, and four users decoding over one
+     * document ran at 1.09x one user's rate). Each row then attends on its own to its positions past the shared
+     * part, and its states of both are merged.
      */
     private void attendNatively(float[] queries, int[] positions, int heads, int headDim, List<SequenceRows> sequences,
                                 int layer, float[] output) {
@@ -181,24 +199,19 @@ final class GroupedQueryAttention {
             keyAddresses = Arrays.copyOf(keyAddresses, Math.max(count, 2 * keyAddresses.length));
             valueAddresses = Arrays.copyOf(valueAddresses, keyAddresses.length);
         }
-        int tasks = 0;
-        for (SequenceRows sequence : sequences) {
-            int visible = visiblePositions(sequence, positions);
-            tasks += sequence.rows() * (int) Math.clamp(visible / NATIVE_MIN_POSITIONS_PER_SHARE, 1,
-                    (long) pool.threads() * 2);
-        }
-        if (taskRows.length < tasks) {
-            taskRows = new int[Math.max(tasks, 2 * taskRows.length)];
-            taskSequences = new int[taskRows.length];
-            taskBegins = new int[taskRows.length];
-            taskEnds = new int[taskRows.length];
-        }
-        int task = 0;
+        int[] blocksOf = new int[count];
+        int[] visibleOf = new int[count];
+        int[] leastVisibleOf = new int[count];
         for (int s = 0; s < count; s++) {
             SequenceRows sequence = sequences.get(s);
             KvCache cache = sequence.cache();
-            int visible = visiblePositions(sequence, positions);
-            int blocks = Math.ceilDiv(visible, cache.blockSize());
+            visibleOf[s] = visiblePositions(sequence, positions);
+            leastVisibleOf[s] = Integer.MAX_VALUE;
+            for (int r = sequence.firstRow(); r < sequence.endRow(); r++) {
+                leastVisibleOf[s] = Math.min(leastVisibleOf[s], positions[r] + 1);
+            }
+            int blocks = Math.ceilDiv(visibleOf[s], cache.blockSize());
+            blocksOf[s] = blocks;
             if (keyAddresses[s] == null || keyAddresses[s].length < blocks) {
                 keyAddresses[s] = new long[Math.max(blocks, 64)];
                 valueAddresses[s] = new long[keyAddresses[s].length];
@@ -207,19 +220,71 @@ final class GroupedQueryAttention {
                 keyAddresses[s][b] = cache.keyBlock(layer, b).address();
                 valueAddresses[s][b] = cache.valueBlock(layer, b).address();
             }
-            int shares = (int) Math.clamp(visible / NATIVE_MIN_POSITIONS_PER_SHARE, 1, (long) pool.threads() * 2);
-            int perShare = Math.ceilDiv(visible, shares);
+        }
+        SharedPrefixes shared = SharedPrefixes.find(sequences, keyAddresses, valueAddresses, blocksOf, leastVisibleOf,
+                NATIVE_MIN_SHARED_POSITIONS);
+        int maxShares = pool.threads() * 2;
+        // Tasks: first each group's shares of its shared positions, then each row's shares of the rest.
+        List<int[]> groupShares = new ArrayList<>();
+        int tasks = 0;
+        for (int g = 0; g < shared.groups(); g++) {
+            int end = shared.end(g);
+            int shares = (int) Math.clamp(end / NATIVE_MIN_POSITIONS_PER_SHARE, 1, maxShares);
+            int perShare = Math.ceilDiv(Math.ceilDiv(end, shares), NATIVE_SHARE_ALIGNMENT) * NATIVE_SHARE_ALIGNMENT;
+            for (int begin = 0; begin < end; begin += perShare) {
+                groupShares.add(new int[] {g, begin, Math.min(end, begin + perShare)});
+                tasks++;
+            }
+        }
+        for (int s = 0; s < count; s++) {
+            int begin = shared.groupOf(s) >= 0 ? shared.end(shared.groupOf(s)) : 0;
+            tasks += sequences.get(s).rows() * (int) Math.clamp((visibleOf[s] - begin) / NATIVE_MIN_POSITIONS_PER_SHARE,
+                    1, maxShares);
+        }
+        if (taskRows.length < tasks) {
+            taskRows = new int[Math.max(tasks, 2 * taskRows.length)];
+            taskSequences = new int[taskRows.length];
+            taskBegins = new int[taskRows.length];
+            taskEnds = new int[taskRows.length];
+            taskStates = new int[taskRows.length];
+        }
+        int task = 0;
+        int states = 0;
+        // Per row of the batch that decodes here: where its states are, to merge.
+        int[][] rowStates = new int[positions.length][];
+        int[] rowStateCount = new int[positions.length];
+        for (int[] share : groupShares) {
+            int g = share[0];
+            taskSequences[task] = -1 - g;
+            taskRows[task] = -1;
+            taskBegins[task] = share[1];
+            taskEnds[task] = share[2];
+            taskStates[task] = states;
+            int[] rows = shared.rows(g);
+            for (int i = 0; i < rows.length; i++) {
+                addState(rowStates, rowStateCount, rows[i], states + i * heads);
+            }
+            states += rows.length * heads;
+            task++;
+        }
+        for (int s = 0; s < count; s++) {
+            SequenceRows sequence = sequences.get(s);
+            int begin = shared.groupOf(s) >= 0 ? shared.end(shared.groupOf(s)) : 0;
+            int shares = (int) Math.clamp((visibleOf[s] - begin) / NATIVE_MIN_POSITIONS_PER_SHARE, 1, maxShares);
+            int perShare = Math.ceilDiv(visibleOf[s] - begin, shares);
             for (int row = sequence.firstRow(); row < sequence.endRow(); row++) {
                 for (int share = 0; share < shares; share++) {
                     taskSequences[task] = s;
                     taskRows[task] = row;
-                    taskBegins[task] = share * perShare;
-                    taskEnds[task] = Math.min(positions[row] + 1, (share + 1) * perShare);
+                    taskBegins[task] = begin + share * perShare;
+                    taskEnds[task] = Math.min(positions[row] + 1, begin + (share + 1) * perShare);
+                    taskStates[task] = states;
+                    addState(rowStates, rowStateCount, row, states);
+                    states += heads;
                     task++;
                 }
             }
         }
-        int states = tasks * heads;
         if (shareMaxima.length < states) {
             shareMaxima = new float[states];
             shareSums = new float[states];
@@ -234,14 +299,29 @@ final class GroupedQueryAttention {
         int[] sequenceOf = taskSequences;
         int[] beginOf = taskBegins;
         int[] endOf = taskEnds;
+        int[] stateOf = taskStates;
         long[][] keys = keyAddresses;
         long[][] values = valueAddresses;
         float scale = (float) (1.0 / Math.sqrt(headDim));
         pool.run(tasks, (t, worker) -> {
-            int state = t * heads;
+            int state = stateOf[t];
             int begin = beginOf[t];
             int end = endOf[t];
-            if (end > begin) {
+            if (sequenceOf[t] < 0) {
+                int g = -1 - sequenceOf[t];
+                int leader = shared.leader(g);
+                KvCache cache = sequences.get(leader).cache();
+                int[] rows = shared.rows(g);
+                int group = heads / (cache.width() / headDim);
+                Scratch s = scratch[worker];
+                int needed = NativeKernels.attendSharedScratch(heads, group, headDim, rows.length);
+                if (s.nativeRows.length < needed) {
+                    s.nativeRows = new float[needed];
+                }
+                nativeKernels.attendShared(cache.dataType(), keys[leader], values[leader], cache.blockSize(), heads,
+                        group, headDim, queries, rows, rows.length, begin, end, scale, accumulated, maxima, sums, state,
+                        s.nativeRows);
+            } else if (end > begin) {
                 KvCache cache = sequences.get(sequenceOf[t]).cache();
                 int group = heads / (cache.width() / headDim);
                 nativeKernels.attend(cache.dataType(), keys[sequenceOf[t]], values[sequenceOf[t]], cache.blockSize(),
@@ -253,16 +333,20 @@ final class GroupedQueryAttention {
                 Arrays.fill(sums, state, state + heads, 0f);
             }
         });
-        // A row's shares are consecutive tasks.
-        for (int first = 0; first < tasks; ) {
-            int row = rowOf[first];
-            int last = first;
-            while (last + 1 < tasks && rowOf[last + 1] == row && sequenceOf[last + 1] == sequenceOf[first]) {
-                last++;
+        for (int row = 0; row < positions.length; row++) {
+            if (rowStateCount[row] > 0) {
+                mergeStates(rowStates[row], rowStateCount[row], row, heads, headDim, accumulated, maxima, sums, output);
             }
-            mergeShares(first, last + 1, row, heads, headDim, accumulated, maxima, sums, output);
-            first = last + 1;
         }
+    }
+
+    private static void addState(int[][] rowStates, int[] rowStateCount, int row, int state) {
+        if (rowStates[row] == null) {
+            rowStates[row] = new int[4];
+        } else if (rowStateCount[row] == rowStates[row].length) {
+            rowStates[row] = Arrays.copyOf(rowStates[row], 2 * rowStates[row].length);
+        }
+        rowStates[row][rowStateCount[row]++] = state;
     }
 
     private static int visiblePositions(SequenceRows sequence, int[] positions) {
@@ -273,31 +357,34 @@ final class GroupedQueryAttention {
         return visible;
     }
 
-    /** Combines the partial softmax states of tasks from..to-1 (one row's shares) into the row's output. */
-    private static void mergeShares(int from, int to, int row, int heads, int headDim, float[] accumulated,
+    /**
+     * Combines one row's partial softmax states (per head h, at {@code bases[i] + h} for i below
+     * {@code count}: its shares of the context) into the row's output.
+     */
+    private static void mergeStates(int[] bases, int count, int row, int heads, int headDim, float[] accumulated,
                                     float[] maxima, float[] sums, float[] output) {
         for (int h = 0; h < heads; h++) {
             float max = Float.NEGATIVE_INFINITY;
-            for (int t = from; t < to; t++) {
-                max = Math.max(max, maxima[t * heads + h]);
+            for (int i = 0; i < count; i++) {
+                max = Math.max(max, maxima[bases[i] + h]);
             }
             int out = (row * heads + h) * headDim;
             Arrays.fill(output, out, out + headDim, 0f);
             float total = 0;
-            for (int t = from; t < to; t++) {
-                int state = t * heads + h;
+            for (int i = 0; i < count; i++) {
+                int state = bases[i] + h;
                 if (sums[state] == 0) {
                     continue;
                 }
                 float weight = (float) Math.exp(maxima[state] - max);
                 total += sums[state] * weight;
-                for (int i = 0; i < headDim; i++) {
-                    output[out + i] += weight * accumulated[state * headDim + i];
+                for (int v = 0; v < headDim; v++) {
+                    output[out + v] += weight * accumulated[state * headDim + v];
                 }
             }
             float inverse = 1f / total;
-            for (int i = 0; i < headDim; i++) {
-                output[out + i] *= inverse;
+            for (int v = 0; v < headDim; v++) {
+                output[out + v] *= inverse;
             }
         }
     }

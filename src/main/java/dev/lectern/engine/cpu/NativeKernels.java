@@ -69,7 +69,7 @@ public final class NativeKernels {
     static final int SUM_GROUP = 16;
 
     private static final String RESOURCE = "/native/linux-x86_64/liblectern_cpu.so";
-    private static final int ABI_VERSION = 2;
+    private static final int ABI_VERSION = 3;
 
     private static final Object LOCK = new Object();
     private static volatile Availability configured;
@@ -97,6 +97,7 @@ public final class NativeKernels {
     private final MethodHandle attendF16;
     private final MethodHandle attendQ8_0;
     private final MethodHandle attendRows;
+    private final MethodHandle attendShared;
     /** Q8_0 repacked into row groups (every set; AVX-512 keeps {@link #q8_0Panels} for rows it cannot pack). */
     private final MethodHandle q8_0Packed;
     private final MethodHandle quantizeQ8_0;
@@ -135,6 +136,9 @@ public final class NativeKernels {
         attendRows = linker.downcallHandle(library.findOrThrow("lectern_attend_rows" + suffix),
                 FunctionDescriptor.ofVoid(address, address, size, ValueLayout.JAVA_INT, size, size, size, size, address,
                         address, size, size, ValueLayout.JAVA_FLOAT, address, address), critical);
+        attendShared = linker.downcallHandle(library.findOrThrow("lectern_attend_shared" + suffix),
+                FunctionDescriptor.ofVoid(address, address, size, ValueLayout.JAVA_INT, size, size, size, address,
+                        address, size, size, size, ValueLayout.JAVA_FLOAT, address, address, address, address), critical);
         Optional<MemorySegment> packedQ8_0 = library.find("lectern_q8_0_packed" + suffix);
         q8_0Packed = packedQ8_0.map(f -> linker.downcallHandle(f, packedMatmul, critical)).orElse(null);
         quantizeQ8_0 = linker.downcallHandle(library.findOrThrow("lectern_quantize_q8_0" + suffix),
@@ -594,10 +598,15 @@ public final class NativeKernels {
 
     /** Positions per tile of {@link #attendRows}: the kernels' ROW_TILE. */
     private static final int ROW_TILE = 64;
+    /** Query states (a row's query head) {@link #attendRows} takes through a tile together: STATE_BLOCK. */
+    private static final int STATE_BLOCK = 4;
 
-    /** Floats of scratch {@link #attendRows} needs for up to {@code rows} rows. */
+    /**
+     * Floats of scratch {@link #attendRows} needs for up to {@code rows} rows: the widened key and value tiles,
+     * a block's weights, and every state's running maximum, sum and values, the states padded to whole blocks.
+     */
     static int attendRowsScratch(int headDim, int rows, int group) {
-        return 2 * headDim * ROW_TILE + ROW_TILE + rows * group * (headDim + 2);
+        return 2 * headDim * ROW_TILE + STATE_BLOCK * ROW_TILE + (rows * group + STATE_BLOCK - 1) * (headDim + 2);
     }
 
     /**
@@ -635,6 +644,49 @@ public final class NativeKernels {
                     (long) endRow, scale, MemorySegment.ofArray(output), MemorySegment.ofArray(scratch));
         } catch (Throwable e) {
             throw new IllegalStateException("native prefill attention failed", e);
+        }
+    }
+
+    /** Floats of scratch {@link #attendShared} needs for {@code rows} rows. */
+    static int attendSharedScratch(int heads, int group, int headDim, int rows) {
+        int padded = Math.ceilDiv(rows * group, STATE_BLOCK) * STATE_BLOCK;
+        return 2 * headDim * ROW_TILE + STATE_BLOCK * ROW_TILE + heads / group * padded * (headDim + 2);
+    }
+
+    /**
+     * Shared-prefix attention: batch rows {@code rows[0..count-1]} (each {@code heads} query heads of
+     * {@code headDim} values from {@code queries[row * heads * headDim]}), of sequences that all hold the
+     * cached blocks {@code keyBlocks} / {@code valueBlocks} up to {@code end}, attend together to positions
+     * {@code [begin, end)}, which each of them sees whole: every block is read once for all of them. Leaves,
+     * for the i-th row and head h, the range's softmax state in {@code maxima[stateOffset + i * heads + h]},
+     * {@code sums[...]} and {@code accumulated[(stateOffset + i * heads + h) * headDim ..]}, as {@link #attend}.
+     */
+    void attendShared(KvDataType type, long[] keyBlocks, long[] valueBlocks, int blockSize, int heads, int group,
+                      int headDim, float[] queries, int[] rows, int count, int begin, int end, float scale,
+                      float[] accumulated, float[] maxima, float[] sums, int stateOffset, float[] scratch) {
+        if (!attends(type, heads, headDim) || group < 1 || heads % group != 0 || count < 1 || count > rows.length
+                || begin < 0 || end <= begin || Math.ceilDiv(end, blockSize) > Math.min(keyBlocks.length, valueBlocks.length)
+                || scratch.length < attendSharedScratch(heads, group, headDim, count)) {
+            throw new IllegalArgumentException("native shared attention: " + heads + " heads of " + headDim
+                    + " values, " + group + " per key/value head, " + count + " rows, positions " + begin + ".." + end
+                    + " in " + keyBlocks.length + " blocks of " + blockSize + " (" + type + ")");
+        }
+        for (int i = 0; i < count; i++) {
+            Objects.checkFromIndexSize((long) rows[i] * heads * headDim, (long) heads * headDim, queries.length);
+        }
+        Objects.checkFromIndexSize((long) stateOffset * headDim, (long) count * heads * headDim, accumulated.length);
+        Objects.checkFromIndexSize(stateOffset, count * heads, maxima.length);
+        Objects.checkFromIndexSize(stateOffset, count * heads, sums.length);
+        try {
+            attendShared.invokeExact(MemorySegment.ofArray(keyBlocks), MemorySegment.ofArray(valueBlocks),
+                    (long) blockSize, type == KvDataType.Q8_0 ? 1 : 0, (long) heads, (long) group, (long) headDim,
+                    MemorySegment.ofArray(queries), MemorySegment.ofArray(rows), (long) count, (long) begin, (long) end,
+                    scale, MemorySegment.ofArray(accumulated).asSlice((long) stateOffset * headDim * Float.BYTES),
+                    MemorySegment.ofArray(maxima).asSlice((long) stateOffset * Float.BYTES),
+                    MemorySegment.ofArray(sums).asSlice((long) stateOffset * Float.BYTES),
+                    MemorySegment.ofArray(scratch));
+        } catch (Throwable e) {
+            throw new IllegalStateException("native shared attention failed", e);
         }
     }
 }

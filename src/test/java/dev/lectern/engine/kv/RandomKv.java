@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Random;
 
 /** Fills KV sequences with Gaussian keys and values, for the pool's and the file format's tests. */
-final class RandomKv {
+public final class RandomKv {
 
     private RandomKv() {
     }
 
     /** Reserves and writes positions {@code from} to {@code to} (exclusive) of every layer, then commits them. */
-    static void fill(KvSequence sequence, int from, int to, int layers, int width, Random random) {
+    public static void fill(KvSequence sequence, int from, int to, int layers, int width, Random random) {
         assertThat(sequence.reserve(to)).isTrue();
         float[] key = new float[width];
         float[] value = new float[width];
