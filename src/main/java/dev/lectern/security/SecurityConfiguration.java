@@ -20,6 +20,7 @@ import org.springframework.security.web.server.context.WebSessionServerSecurityC
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher.MatchResult;
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.lectern.apikeys.BearerKeySecurity;
 import reactor.core.publisher.Mono;
 
 /**
@@ -34,6 +35,13 @@ class SecurityConfiguration {
     @Bean
     PasswordEncoder passwordEncoder() {
         return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+    }
+
+    /** The OpenAI-compatible API: API keys only (see {@link BearerKeySecurity}), before every other chain. */
+    @Bean
+    @Order(-1)
+    SecurityWebFilterChain openAiApiSecurity(ServerHttpSecurity http, BearerKeySecurity bearerKeys) {
+        return bearerKeys.chain(http);
     }
 
     @Bean
