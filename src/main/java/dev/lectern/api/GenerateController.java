@@ -28,6 +28,11 @@ import dev.lectern.inference.GenerationEvent;
 import dev.lectern.inference.GenerationStream;
 import dev.lectern.inference.InferenceService;
 import dev.lectern.inference.PromptRequest;
+import dev.lectern.quotas.QuotaExceeded;
+import dev.lectern.quotas.QuotaGate;
+import dev.lectern.quotas.QuotaTicket;
+import dev.lectern.security.UserAccount;
+import dev.lectern.security.UserRepository;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -47,10 +52,14 @@ class GenerateController {
 
     private final InferenceService inference;
     private final DocumentLibrary library;
+    private final QuotaGate quotas;
+    private final UserRepository users;
 
-    GenerateController(InferenceService inference, DocumentLibrary library) {
+    GenerateController(InferenceService inference, DocumentLibrary library, QuotaGate quotas, UserRepository users) {
         this.inference = inference;
         this.library = library;
+        this.quotas = quotas;
+        this.users = users;
     }
 
     record ApiError(String error, String message) {
@@ -62,7 +71,16 @@ class GenerateController {
         // Tokenizing a long prompt, and reading documents, take a while: off the event loop.
         return Mono.fromCallable(() -> {
             int[] prompt = prompt(body, principal.getName());
-            GenerationStream stream = inference.submit(PromptRequest.interactive(prompt, parameters));
+            long userId = users.findByUsername(principal.getName()).map(UserAccount::id).orElseThrow(() ->
+                    new IllegalStateException("signed-in user " + principal.getName() + " has no account row"));
+            QuotaTicket ticket = quotas.admit(userId);
+            GenerationStream stream;
+            try {
+                stream = ticket.track(inference.submit(PromptRequest.interactive(prompt, parameters)));
+            } catch (RuntimeException refused) {
+                ticket.release();
+                throw refused;
+            }
             log.debug("Request {} accepted: {} prompt tokens, {} ahead in the queue", stream.requestId(), prompt.length,
                     stream.queuePosition());
             Flux<ServerSentEvent<Object>> events = Flux.concat(
@@ -177,6 +195,13 @@ class GenerateController {
     ResponseEntity<ApiError> document(DocumentLibrary.DocumentUnavailable problem) {
         return error(problem.code().equals("NOT_FOUND") ? HttpStatus.NOT_FOUND : HttpStatus.CONFLICT, problem.code(),
                 problem.getMessage());
+    }
+
+    @ExceptionHandler(QuotaExceeded.class)
+    ResponseEntity<ApiError> quota(QuotaExceeded exceeded) {
+        return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+                .header(HttpHeaders.RETRY_AFTER, Long.toString(exceeded.retryAfterSeconds()))
+                .contentType(MediaType.APPLICATION_JSON).body(new ApiError("QUOTA_EXCEEDED", exceeded.getMessage()));
     }
 
     @ExceptionHandler(EngineUnavailableException.class)

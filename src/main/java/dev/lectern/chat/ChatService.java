@@ -29,6 +29,9 @@ import dev.lectern.inference.EngineUnavailableException;
 import dev.lectern.inference.GenerationStream;
 import dev.lectern.inference.InferenceService;
 import dev.lectern.inference.PromptRequest;
+import dev.lectern.quotas.QuotaExceeded;
+import dev.lectern.quotas.QuotaGate;
+import dev.lectern.quotas.QuotaTicket;
 
 /**
  * Asking a question: checks the conversation and its documents, builds the prompt from stored token ids
@@ -47,17 +50,19 @@ class ChatService {
     private final DocumentCatalog documents;
     private final PromptBuilder prompts;
     private final RunningAnswers running;
+    private final QuotaGate quotas;
     private final LecternProperties.Chat settings;
     /** Conversations whose question is being prepared: one question at a time per conversation. */
     private final Set<UUID> preparing = ConcurrentHashMap.newKeySet();
 
     ChatService(InferenceService inference, ConversationService conversations, DocumentCatalog documents,
-            PromptBuilder prompts, RunningAnswers running, LecternProperties properties) {
+            PromptBuilder prompts, RunningAnswers running, QuotaGate quotas, LecternProperties properties) {
         this.inference = inference;
         this.conversations = conversations;
         this.documents = documents;
         this.prompts = prompts;
         this.running = running;
+        this.quotas = quotas;
         this.settings = properties.chat();
     }
 
@@ -161,13 +166,24 @@ class ChatService {
             throw new ChatProblem("CONTEXT_FULL", misfit);
         }
         parameters = parameters.withMaxTokens(Math.min(parameters.maxTokens(), contextLength - prompt.ids().length));
+        QuotaTicket ticket;
+        try {
+            ticket = quotas.admit(ownerId);
+        } catch (QuotaExceeded exceeded) {
+            throw new ChatProblem("QUOTA_EXCEEDED", exceeded.getMessage());
+        }
         GenerationStream stream;
         try {
-            stream = inference.submit(PromptRequest.interactive(prompt.ids(), parameters));
+            stream = ticket.track(inference.submit(PromptRequest.interactive(prompt.ids(), parameters)));
         } catch (EngineUnavailableException unavailable) {
+            ticket.release();
             throw new ChatProblem("MODEL_NOT_LOADED", unavailable.getMessage());
         } catch (GenerationFailure refused) {
+            ticket.release();
             throw new ChatProblem(refused.code().name(), refused.getMessage());
+        } catch (RuntimeException failure) {
+            ticket.release();
+            throw failure;
         }
         ConversationService.Exchange exchange;
         try {

@@ -37,6 +37,7 @@ import org.springframework.security.web.server.util.matcher.ServerWebExchangeMat
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.lectern.config.LecternProperties;
+import dev.lectern.apikeys.BearerKeySecurity;
 import reactor.core.publisher.Mono;
 
 /**
@@ -51,6 +52,13 @@ class SecurityConfiguration {
     @Bean
     PasswordEncoder passwordEncoder() {
         return PasswordEncoderFactories.createDelegatingPasswordEncoder();
+    }
+
+    /** The OpenAI-compatible API: API keys only (see {@link BearerKeySecurity}), before every other chain. */
+    @Bean
+    @Order(-1)
+    SecurityWebFilterChain openAiApiSecurity(ServerHttpSecurity http, BearerKeySecurity bearerKeys) {
+        return bearerKeys.chain(http);
     }
 
     @Bean

@@ -72,6 +72,8 @@ class GenerateApiTest {
         registry.add("lectern.model.context-length", () -> "4096");
         registry.add("lectern.cache.ram-bytes", () -> "64MB");
         registry.add("lectern.engine.max-running", () -> "8");
+        // Twelve answers at once for one user: above the default quota of concurrent answers.
+        registry.add("lectern.quotas.max-concurrent-requests", () -> "16");
         registry.add("lectern.documents.prestart", () -> "false");
     }
 

@@ -75,6 +75,8 @@ public abstract class ChatAppTest {
         registry.add("lectern.model.context-length", () -> Integer.toString(CONTEXT));
         registry.add("lectern.cache.ram-bytes", () -> "64MB");
         registry.add("lectern.engine.max-running", () -> "8");
+        // Sixteen sockets of one user ask at once (ChatWebSocketTest): above the default quota of 8 answers.
+        registry.add("lectern.quotas.max-concurrent-requests", () -> "64");
         registry.add("lectern.documents.prestart", () -> "false");
         registry.add("lectern.documents.isolation", () -> "in-process");
         registry.add("lectern.chat.detached-answer-grace", () -> GRACE.toMillis() + "ms");

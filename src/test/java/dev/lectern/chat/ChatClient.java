@@ -23,7 +23,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** A chat socket as a script would use it (the JDK's WebSocket client): send JSON, read messages in order. */
-final class ChatClient implements WebSocket.Listener, AutoCloseable {
+public final class ChatClient implements WebSocket.Listener, AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -43,12 +43,12 @@ final class ChatClient implements WebSocket.Listener, AutoCloseable {
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private WebSocket socket;
 
-    static Map<String, String> basic(String user, String password) {
+    public static Map<String, String> basic(String user, String password) {
         return Map.of("Authorization", "Basic " + Base64.getEncoder().encodeToString(
                 (user + ":" + password).getBytes(StandardCharsets.UTF_8)));
     }
 
-    static ChatClient connect(int port, Map<String, String> headers) {
+    public static ChatClient connect(int port, Map<String, String> headers) {
         ChatClient client = new ChatClient();
         WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(20));
         headers.forEach(builder::header);
@@ -101,7 +101,7 @@ final class ChatClient implements WebSocket.Listener, AutoCloseable {
     }
 
     /** {"type":"ask"} in a new conversation about {@code documents}, or a follow-up when {@code conversation} is set. */
-    void ask(String conversation, List<String> documents, String text, int maxTokens) {
+    public void ask(String conversation, List<String> documents, String text, int maxTokens) {
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("type", "ask");
         message.put("conversationId", conversation);
@@ -111,7 +111,7 @@ final class ChatClient implements WebSocket.Listener, AutoCloseable {
         send(message);
     }
 
-    JsonNode next(Duration timeout) throws InterruptedException {
+    public JsonNode next(Duration timeout) throws InterruptedException {
         JsonNode message = received.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (message == null) {
             throw new AssertionError("no message within " + timeout + "; so far: " + all);
@@ -120,7 +120,7 @@ final class ChatClient implements WebSocket.Listener, AutoCloseable {
     }
 
     /** Reads until a message matches, returning every message read (the match last). */
-    List<JsonNode> until(Predicate<JsonNode> last, Duration timeout) throws InterruptedException {
+    public List<JsonNode> until(Predicate<JsonNode> last, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<JsonNode> messages = new ArrayList<>();
         while (true) {
@@ -136,7 +136,7 @@ final class ChatClient implements WebSocket.Listener, AutoCloseable {
         }
     }
 
-    static Predicate<JsonNode> type(String type) {
+    public static Predicate<JsonNode> type(String type) {
         return message -> type.equals(message.path("type").asString());
     }
 

@@ -49,10 +49,19 @@ public final class ChatTokens {
      * think block, so the model answers at once (as {@link ChatTemplate#renderForGeneration} renders it).
      */
     public ChatTokens user(String text, boolean thinking) {
-        add(imStart);
-        add(tokenizer.encode("user\n" + text, false));
-        endTurn();
+        turn("user", text);
         return generationPrompt(thinking);
+    }
+
+    /**
+     * A closed turn of {@code role} ("user", "system", ...) holding plain text, with no generation prompt
+     * after it: for prompts a client sends whole (two user messages in a row, a system message between
+     * turns). {@code turn("user", text)} then {@link #generationPrompt} gives the ids of {@link #user}.
+     */
+    public ChatTokens turn(String role, String text) {
+        add(imStart);
+        add(tokenizer.encode(role + "\n" + text, false));
+        return endTurn();
     }
 
     /** The assistant's generation prompt alone. */
