@@ -163,7 +163,7 @@ class ChatService {
         parameters = parameters.withMaxTokens(Math.min(parameters.maxTokens(), contextLength - prompt.ids().length));
         GenerationStream stream;
         try {
-            stream = inference.submit(PromptRequest.interactive(prompt.ids(), parameters));
+            stream = inference.submit(PromptRequest.interactive(prompt.ids(), parameters).forUser(ownerId));
         } catch (EngineUnavailableException unavailable) {
             throw new ChatProblem("MODEL_NOT_LOADED", unavailable.getMessage());
         } catch (GenerationFailure refused) {

@@ -75,6 +75,7 @@ class SecurityConfiguration {
         return http
                 .authorizeExchange(requests -> requests
                         .pathMatchers(HttpMethod.GET, "/login", "/css/**", "/js/**", "/vendor/**", "/favicon.svg").permitAll()
+                        .pathMatchers("/admin", "/admin/**").hasRole(Role.ADMIN.name())
                         .anyExchange().authenticated())
                 .formLogin(form -> form.loginPage("/login"))
                 .logout(logout -> logout.logoutUrl("/logout"))

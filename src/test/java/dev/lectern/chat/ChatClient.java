@@ -23,7 +23,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** A chat socket as a script would use it (the JDK's WebSocket client): send JSON, read messages in order. */
-final class ChatClient implements WebSocket.Listener, AutoCloseable {
+public final class ChatClient implements WebSocket.Listener, AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -101,7 +101,7 @@ final class ChatClient implements WebSocket.Listener, AutoCloseable {
     }
 
     /** {"type":"ask"} in a new conversation about {@code documents}, or a follow-up when {@code conversation} is set. */
-    void ask(String conversation, List<String> documents, String text, int maxTokens) {
+    public void ask(String conversation, List<String> documents, String text, int maxTokens) {
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("type", "ask");
         message.put("conversationId", conversation);
@@ -120,7 +120,7 @@ final class ChatClient implements WebSocket.Listener, AutoCloseable {
     }
 
     /** Reads until a message matches, returning every message read (the match last). */
-    List<JsonNode> until(Predicate<JsonNode> last, Duration timeout) throws InterruptedException {
+    public List<JsonNode> until(Predicate<JsonNode> last, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<JsonNode> messages = new ArrayList<>();
         while (true) {
@@ -136,7 +136,7 @@ final class ChatClient implements WebSocket.Listener, AutoCloseable {
         }
     }
 
-    static Predicate<JsonNode> type(String type) {
+    public static Predicate<JsonNode> type(String type) {
         return message -> type.equals(message.path("type").asString());
     }
 
