@@ -15,7 +15,8 @@ const CHARTS = [
         { label: 'p95', value: p => p.ttftP95, color: 'warm' }], format: v => v.toFixed(2) },
     { id: 'chart-requests', series: [
         { label: 'running', value: p => p.running, color: 'accent' },
-        { label: 'waiting', value: p => p.waiting, color: 'warm' }], format: v => v.toFixed(0) },
+        { label: 'waiting', value: p => p.waiting, color: 'warm' }], format: v => v.toFixed(0),
+        incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
     { id: 'chart-hits', series: [
         { label: 'hit rate', value: p => (p.prefixHitRate == null ? null : 100 * p.prefixHitRate), color: 'green' }],
         format: v => v.toFixed(0), max: 100 },
@@ -55,7 +56,8 @@ export class TrafficCharts {
                 height: HEIGHT,
                 cursor: { drag: { x: false, y: false } },
                 scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(chart.max ?? 0, max || 1)] } },
-                axes: [axis, { ...axis, size: 48, values: (u, ticks) => ticks.map(chart.format) }],
+                axes: [axis, { ...axis, size: 48, values: (u, ticks) => ticks.map(chart.format),
+                    ...(chart.incrs ? { incrs: chart.incrs } : {}) }],
                 series: [{}, ...chart.series.map(series => ({
                     label: series.label, stroke: colors[series.color], width: 2,
                     value: (u, v) => (v == null ? '—' : chart.format(v)),

@@ -303,7 +303,11 @@ final class PrefixStore implements AutoCloseable {
     KvPrefix warm(int[] prompt) {
         Entry entry = entryFor(prompt);
         KvPrefix ram = pool.find(prompt);
-        if (entry == null || (ram != null && ram.length() >= entry.wholeBlockTokens.length) || !entry.onDisk) {
+        if (entry != null && ram != null && ram.length() >= entry.wholeBlockTokens.length) {
+            repin(entry);
+            return ram;
+        }
+        if (entry == null || !entry.onDisk) {
             return ram;
         }
         closeQuietly(ram);
@@ -336,6 +340,22 @@ final class PrefixStore implements AutoCloseable {
         } catch (IOException unreadable) {
             log.warn("Could not read {}: {}; the prefix is computed instead", file, unreadable.getMessage());
             return pool.find(prompt);
+        }
+    }
+
+    /**
+     * A pinned entry whose pin was released (evicted by an admin, or beyond the pinned share) and whose blocks
+     * a prompt found still cached in RAM is pinned again, as a read back from disk would be.
+     */
+    private synchronized void repin(Entry entry) {
+        if (!entry.pinned || entry.pin != null || entries.get(entry.key) != entry) {
+            return;
+        }
+        KvPrefix resident = pool.find(entry.wholeBlockTokens);
+        if (resident != null && resident.length() == entry.wholeBlockTokens.length) {
+            pin(entry, resident);
+        } else {
+            closeQuietly(resident);
         }
     }
 
