@@ -12,14 +12,14 @@ const CHARTS = [
         format: v => v.toFixed(v < 10 ? 1 : 0) },
     { id: 'chart-ttft', series: [
         { label: 'p50', value: p => p.ttftP50, color: 'accent' },
-        { label: 'p95', value: p => p.ttftP95, color: 'warm' }], format: v => v.toFixed(2) },
+        { label: 'p95', value: p => p.ttftP95, color: 'warm' }], format: v => v.toFixed(2), sparse: true },
     { id: 'chart-requests', series: [
         { label: 'running', value: p => p.running, color: 'accent' },
         { label: 'waiting', value: p => p.waiting, color: 'warm' }], format: v => v.toFixed(0),
         incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
     { id: 'chart-hits', series: [
         { label: 'hit rate', value: p => (p.prefixHitRate == null ? null : 100 * p.prefixHitRate), color: 'green' }],
-        format: v => v.toFixed(0), max: 100 },
+        format: v => v.toFixed(0), max: 100, sparse: true },
 ];
 
 function palette() {
@@ -61,7 +61,9 @@ export class TrafficCharts {
                 series: [{}, ...chart.series.map(series => ({
                     label: series.label, stroke: colors[series.color], width: 2,
                     value: (u, v) => (v == null ? '—' : chart.format(v)),
-                    points: { show: false },
+                    // Series with gaps (no request finished that minute) show their points too, or a lone
+                    // second between gaps would not show at all.
+                    points: chart.sparse ? { show: true, size: 4, fill: colors[series.color] } : { show: false },
                 }))],
             }, [this.times, ...this.values[index]], figure);
         });

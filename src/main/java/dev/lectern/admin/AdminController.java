@@ -50,12 +50,12 @@ class AdminController {
 
     @GetMapping("/users")
     Mono<List<UserRow>> users() {
-        return blocking(() -> dashboard.current().users());
+        return blocking(dashboard::users);
     }
 
     @GetMapping("/hardware")
     Mono<HardwarePanel> hardware() {
-        return blocking(() -> dashboard.current().hardware());
+        return blocking(() -> dashboard.hardware(inference.status()));
     }
 
     @GetMapping("/kv")

@@ -40,6 +40,14 @@ class DashboardService {
                 kv(engine, prefixes), hardware.read(engine), model(engine), repository.users());
     }
 
+    List<UserRow> users() {
+        return repository.users();
+    }
+
+    HardwarePanel hardware(EngineStatus engine) {
+        return hardware.read(engine);
+    }
+
     CachePanel cache(EngineStatus engine, List<PrefixInfo> prefixes) {
         Map<String, List<CacheRow.DocumentRef>> documents = repository.documentsByPrefix();
         List<CacheRow> rows = prefixes.stream()
