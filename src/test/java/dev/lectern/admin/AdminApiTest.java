@@ -19,7 +19,6 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.test.web.reactive.server.FluxExchangeResult;
 
 import dev.lectern.chat.ChatClient;
-import dev.lectern.chat.ChatIntegrationTest;
 import dev.lectern.chat.TestDocuments;
 import dev.lectern.security.Role;
 import dev.lectern.security.UserRepository;
@@ -31,7 +30,7 @@ import tools.jackson.databind.JsonNode;
  * of issue 18 are exposed and move after a chat; the dashboard joins a cache entry to its document and
  * owner, and counts the user's request.
  */
-class AdminApiTest extends ChatIntegrationTest {
+class AdminApiTest extends AdminAppTest {
 
     private static final String MEMBER = "admin-api-member";
     private static final String MEMBER_PASSWORD = "member-password-for-admin-tests";

@@ -17,8 +17,8 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.security.crypto.password.PasswordEncoder;
 
+import dev.lectern.admin.AdminAppTest;
 import dev.lectern.chat.ChatClient;
-import dev.lectern.chat.ChatIntegrationTest;
 import dev.lectern.chat.TestDocuments;
 import dev.lectern.security.Role;
 import dev.lectern.security.UserRepository;
@@ -29,7 +29,7 @@ import dev.lectern.security.UserRepository;
  * and showing; and a member who sees no link and is refused the page. Screenshots (desktop light and dark,
  * a phone) go to target/screenshots/admin-*.png.
  */
-class AdminBrowserTest extends ChatIntegrationTest {
+class AdminBrowserTest extends AdminAppTest {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final String MEMBER = "admin-browser-member";
