@@ -174,7 +174,7 @@ class ChatService {
         }
         GenerationStream stream;
         try {
-            stream = ticket.track(inference.submit(PromptRequest.interactive(prompt.ids(), parameters)));
+            stream = ticket.track(inference.submit(PromptRequest.interactive(prompt.ids(), parameters).forUser(ownerId)));
         } catch (EngineUnavailableException unavailable) {
             ticket.release();
             throw new ChatProblem("MODEL_NOT_LOADED", unavailable.getMessage());

@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 
 import dev.lectern.engine.chat.ChatMessage;
 import dev.lectern.engine.chat.ChatTokens;
+import dev.lectern.engine.sched.SequenceStats;
 
 /**
  * The one door to the engine for chat, the OpenAI-compatible API and document encoding: prompts go in as
@@ -18,6 +19,11 @@ import dev.lectern.engine.chat.ChatTokens;
 public interface InferenceService {
 
     EngineStatus status();
+
+    /** The sequences the engine runs now, with the KV each holds (none without a model). */
+    default List<SequenceStats> sequences() {
+        return List.of();
+    }
 
     /**
      * The token ids of a conversation in the model's chat template, ready for the assistant's answer. Only

@@ -43,6 +43,7 @@ import dev.lectern.engine.model.Qwen3Weights;
 import dev.lectern.engine.sampling.StopCondition;
 import dev.lectern.engine.sched.Scheduler;
 import dev.lectern.engine.sched.SchedulerSettings;
+import dev.lectern.engine.sched.SequenceStats;
 import dev.lectern.engine.tensor.WeightTensor;
 
 /**
@@ -72,18 +73,20 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
 
     private final CacheEntryRepository cacheEntries;
     private final ApplicationEventPublisher events;
+    private final RequestMetrics metrics;
 
     /** An engine without named cache entries or a disk tier (for tools and tests without a database). */
     public LocalInferenceService(LecternProperties properties) {
-        this(properties, null, event -> { });
+        this(properties, null, event -> { }, RequestMetrics.NONE);
     }
 
     @org.springframework.beans.factory.annotation.Autowired
     public LocalInferenceService(LecternProperties properties, CacheEntryRepository cacheEntries,
-                                 ApplicationEventPublisher events) {
+                                 ApplicationEventPublisher events, RequestMetrics metrics) {
         this.properties = properties;
         this.cacheEntries = cacheEntries;
         this.events = events;
+        this.metrics = metrics;
         if (!properties.model().isConfigured()) {
             problem = "No model is configured. Set LECTERN_MODEL_PATH (lectern.model.path) to a Qwen3 GGUF file, e.g."
                     + " Qwen3-4B-Instruct-2507-Q4_K_M.gguf, and restart Lectern.";
@@ -143,7 +146,7 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
             if (cacheEntries != null) {
                 store = new PrefixStore(pool, fingerprint, properties.dataDir().resolve("kv-cache"),
                         properties.cache().diskBudgetBytes(), cacheEntries, scheduler, stopTokens,
-                        key -> events.publishEvent(new PrefixDeleted(key, true)));
+                        key -> events.publishEvent(new PrefixDeleted(key, true)), metrics);
                 store.open();
             }
             double seconds = (System.nanoTime() - started) / 1e9;
@@ -299,6 +302,7 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
     @Override
     public GenerationStream submit(PromptRequest request) {
         Engine loaded = loaded();
+        long submitted = System.nanoTime();
         Cancellation cancellation = new Cancellation();
         StreamingListener listener = new StreamingListener(cancellation);
         KvPrefix cached = loaded.store() != null ? loaded.store().warm(request.promptTokens()) : null;
@@ -312,9 +316,17 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
             }
             throw refused;
         }
-        if (cached != null) {
-            handle.result().whenComplete((result, failure) -> cached.close());
-        }
+        Long user = request.userId();
+        handle.result().whenComplete((result, failure) -> {
+            if (cached != null) {
+                cached.close();
+            }
+            if (failure != null) {
+                metrics.requestFailed(user, System.nanoTime() - submitted);
+            } else {
+                metrics.requestFinished(user, result.stats(), System.nanoTime() - submitted);
+            }
+        });
         Runnable cancel = () -> cancellation.cancel("the client went away");
         return new GenerationStream(handle.id(), handle.queuePosition(), listener.sink().asFlux().doOnCancel(cancel),
                 cancel);
@@ -346,6 +358,12 @@ public class LocalInferenceService implements InferenceService, SmartLifecycle {
         } else if (was == EngineState.LOADING) {
             log.info("Stopping while the model loads; it is closed when loading ends");
         }
+    }
+
+    @Override
+    public List<SequenceStats> sequences() {
+        Engine loaded = engine;
+        return loaded == null ? List.of() : loaded.scheduler().sequences();
     }
 
     @Override

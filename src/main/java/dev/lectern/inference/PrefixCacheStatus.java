@@ -8,4 +8,7 @@ package dev.lectern.inference;
 public record PrefixCacheStatus(long queriedTokens, long hitTokens, long ramHitTokens, long diskHitTokens,
                                 long diskLoads, int entries, long pinnedRamBytes, long diskBytes,
                                 long diskBudgetBytes) {
+
+    /** Pinned prefixes may take at most this share of the RAM budget, so pins never starve live requests. */
+    public static final double PINNED_RAM_SHARE = 0.5;
 }

@@ -62,8 +62,7 @@ import dev.lectern.engine.sched.Scheduler;
 final class PrefixStore implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PrefixStore.class);
-    /** Pinned prefixes may take at most this share of the RAM budget, so pins never starve live requests. */
-    static final double PINNED_RAM_SHARE = 0.5;
+    static final double PINNED_RAM_SHARE = PrefixCacheStatus.PINNED_RAM_SHARE;
     private static final String SUFFIX = ".kv";
 
     /** What the store remembers of an entry; guarded by the store. */
@@ -106,6 +105,7 @@ final class PrefixStore implements AutoCloseable {
     private final Set<Integer> stopTokens;
     /** Hears the key of an entry found damaged when read back, and forgotten: its owners encode it again. */
     private final Consumer<String> lost;
+    private final RequestMetrics metrics;
     private final ExecutorService writer;
     private final Map<String, Entry> entries = new HashMap<>();
     /** Each ready entry by the hash of its last whole block: how a prompt finds the entry it starts with. */
@@ -114,7 +114,8 @@ final class PrefixStore implements AutoCloseable {
     private long diskLoads;
 
     PrefixStore(KvBlockPool pool, KvFingerprint fingerprint, Path directory, long diskBudget,
-                CacheEntryRepository repository, Scheduler scheduler, Set<Integer> stopTokens, Consumer<String> lost) {
+                CacheEntryRepository repository, Scheduler scheduler, Set<Integer> stopTokens, Consumer<String> lost,
+                RequestMetrics metrics) {
         this.pool = pool;
         this.fingerprint = fingerprint;
         this.directory = directory;
@@ -123,6 +124,7 @@ final class PrefixStore implements AutoCloseable {
         this.scheduler = scheduler;
         this.stopTokens = Set.copyOf(stopTokens);
         this.lost = lost;
+        this.metrics = metrics;
         this.writer = Executors.newSingleThreadExecutor(runnable -> Thread.ofPlatform().name("lectern-kv-writer")
                 .daemon().unstarted(runnable));
     }
@@ -240,13 +242,14 @@ final class PrefixStore implements AutoCloseable {
             if (failure != null) {
                 abandon(encoding, failure);
             } else {
-                finishEncoding(encoding, tokens, result, (System.nanoTime() - started) / 1_000_000);
+                finishEncoding(encoding, tokens, result, System.nanoTime() - started);
             }
         });
         return done;
     }
 
-    private void finishEncoding(Entry entry, int[] tokens, GenerationResult result, long millis) {
+    private void finishEncoding(Entry entry, int[] tokens, GenerationResult result, long nanos) {
+        long millis = nanos / 1_000_000;
         KvPrefix kept = result.kept();
         if (kept == null) {
             abandon(entry, new IllegalStateException("the encoding was cancelled"));
@@ -271,6 +274,7 @@ final class PrefixStore implements AutoCloseable {
             entry.encoding = null;
             done.complete(info);
         }
+        metrics.prefixEncoded(entry.tokens, nanos);
         log.info("Encoded {} ({} tokens, {} kept in {} blocks) in {} ms", entry.label, entry.tokens, whole,
                 whole / pool.layout().blockSize(), millis);
         persist(entry);
@@ -299,7 +303,11 @@ final class PrefixStore implements AutoCloseable {
     KvPrefix warm(int[] prompt) {
         Entry entry = entryFor(prompt);
         KvPrefix ram = pool.find(prompt);
-        if (entry == null || (ram != null && ram.length() >= entry.wholeBlockTokens.length) || !entry.onDisk) {
+        if (entry != null && ram != null && ram.length() >= entry.wholeBlockTokens.length) {
+            repin(entry);
+            return ram;
+        }
+        if (entry == null || !entry.onDisk) {
             return ram;
         }
         closeQuietly(ram);
@@ -332,6 +340,22 @@ final class PrefixStore implements AutoCloseable {
         } catch (IOException unreadable) {
             log.warn("Could not read {}: {}; the prefix is computed instead", file, unreadable.getMessage());
             return pool.find(prompt);
+        }
+    }
+
+    /**
+     * A pinned entry whose pin was released (evicted by an admin, or beyond the pinned share) and whose blocks
+     * a prompt found still cached in RAM is pinned again, as a read back from disk would be.
+     */
+    private synchronized void repin(Entry entry) {
+        if (!entry.pinned || entry.pin != null || entries.get(entry.key) != entry) {
+            return;
+        }
+        KvPrefix resident = pool.find(entry.wholeBlockTokens);
+        if (resident != null && resident.length() == entry.wholeBlockTokens.length) {
+            pin(entry, resident);
+        } else {
+            closeQuietly(resident);
         }
     }
 

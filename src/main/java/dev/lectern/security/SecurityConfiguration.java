@@ -130,6 +130,7 @@ class SecurityConfiguration {
                 .authorizeExchange(requests -> requests
                         .pathMatchers(HttpMethod.GET, "/login", "/css/**", "/js/**", "/vendor/**", "/favicon.svg").permitAll()
                         .pathMatchers("/users").hasRole(Role.ADMIN.name())
+                        .pathMatchers("/admin", "/admin/**").hasRole(Role.ADMIN.name())
                         .anyExchange().authenticated())
                 .formLogin(form -> form.loginPage("/login").authenticationFailureHandler(SecurityConfiguration::signInFailed))
                 .logout(logout -> logout.logoutUrl("/logout"))

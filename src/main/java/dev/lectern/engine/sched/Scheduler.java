@@ -83,6 +83,8 @@ public final class Scheduler implements AutoCloseable {
     private volatile long generatedTokens;
     private volatile double prefillRate;
     private volatile double chunkWithDecoders;
+    /** The running sequences after the last step, published by the engine thread for status pages. */
+    private volatile List<SequenceStats> sequences = List.of();
 
     /**
      * Starts the engine thread, which prepares the weights and warms the kernels before it serves
@@ -173,6 +175,30 @@ public final class Scheduler implements AutoCloseable {
                 prefillRate, chunkWithDecoders, pool.stats());
     }
 
+    /** The sequences running after the engine's last step; safe from any thread. */
+    public List<SequenceStats> sequences() {
+        return sequences;
+    }
+
+    /** One small list per step: what the admin page shows of each sequence's KV. */
+    private void publishSequences() {
+        if (running.isEmpty()) {
+            if (!sequences.isEmpty()) {
+                sequences = List.of();
+            }
+            return;
+        }
+        List<SequenceStats> now = new ArrayList<>(running.size());
+        long blockBytes = pool.layout().blockBytes();
+        for (ActiveRequest active : running) {
+            int blocks = active.kv == null ? 0 : active.kv.blockCount();
+            now.add(new SequenceStats(active.id, active.request.priority(), active.promptLength(), active.cachedTokens,
+                    active.generated, active.kv == null ? 0 : active.kv.length(), blocks,
+                    active.kv == null ? 0 : active.kv.sharedBlockCount(), blocks * blockBytes));
+        }
+        sequences = List.copyOf(now);
+    }
+
     private void wake() {
         LockSupport.unpark(thread);
     }
@@ -221,6 +247,7 @@ public final class Scheduler implements AutoCloseable {
         long now = System.nanoTime();
         endCancelledAndExpired(now);
         admit(now);
+        publishSequences();
         if (running.isEmpty()) {
             if (waitingInteractive.isEmpty() && waitingBackground.isEmpty() && incoming.isEmpty()) {
                 LockSupport.park(this);
