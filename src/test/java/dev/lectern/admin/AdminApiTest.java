@@ -48,7 +48,7 @@ class AdminApiTest extends AdminAppTest {
 
     @BeforeEach
     void aMember() {
-        users.createIfAbsent(MEMBER, passwords.encode(MEMBER_PASSWORD), Role.USER);
+        users.createIfAbsent(MEMBER, passwords.encode(MEMBER_PASSWORD), Role.MEMBER);
     }
 
     @Test

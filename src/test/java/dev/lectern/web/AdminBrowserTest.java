@@ -45,7 +45,7 @@ class AdminBrowserTest extends AdminAppTest {
 
     @BeforeEach
     void startBrowser() throws IOException {
-        users.createIfAbsent(MEMBER, passwords.encode(MEMBER_PASSWORD), Role.USER);
+        users.createIfAbsent(MEMBER, passwords.encode(MEMBER_PASSWORD), Role.MEMBER);
         browser = Browser.start();
     }
 
