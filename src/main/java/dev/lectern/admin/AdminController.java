@@ -48,7 +48,7 @@ class AdminController {
         return blocking(traffic::points);
     }
 
-    @GetMapping("/users")
+    @GetMapping("/usage")
     Mono<List<UserRow>> users() {
         return blocking(dashboard::users);
     }

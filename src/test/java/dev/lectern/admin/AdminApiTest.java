@@ -57,7 +57,7 @@ class AdminApiTest extends AdminAppTest {
         List<Object[]> endpoints = List.of(
                 new Object[] {HttpMethod.GET, "/api/admin/dashboard"},
                 new Object[] {HttpMethod.GET, "/api/admin/stream"}, new Object[] {HttpMethod.GET, "/api/admin/traffic"},
-                new Object[] {HttpMethod.GET, "/api/admin/users"}, new Object[] {HttpMethod.GET, "/api/admin/hardware"},
+                new Object[] {HttpMethod.GET, "/api/admin/usage"}, new Object[] {HttpMethod.GET, "/api/admin/hardware"},
                 new Object[] {HttpMethod.GET, "/api/admin/kv"}, new Object[] {HttpMethod.GET, "/api/admin/model"},
                 new Object[] {HttpMethod.GET, "/api/admin/cache"}, new Object[] {HttpMethod.GET, "/api/admin/cache/rows"},
                 new Object[] {HttpMethod.POST, "/api/admin/cache/" + key + "/pin"},
@@ -88,7 +88,7 @@ class AdminApiTest extends AdminAppTest {
         assertThat(client.get().uri("/admin").cookie("SESSION", admin).exchange().expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody()).contains("<title>Admin · Lectern</title>");
         // The same endpoints answer an admin (a missing cache entry is a 404, not a refusal).
-        for (String path : List.of("/api/admin/dashboard", "/api/admin/traffic", "/api/admin/users",
+        for (String path : List.of("/api/admin/dashboard", "/api/admin/traffic", "/api/admin/usage",
                 "/api/admin/hardware", "/api/admin/kv", "/api/admin/model", "/api/admin/cache/rows")) {
             client.get().uri(path).headers(h -> h.setBasicAuth(ADMIN, ADMIN_PASSWORD)).exchange().expectStatus().isOk();
         }
