@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -132,6 +133,14 @@ class AdminBrowserTest extends AdminAppTest {
         Long overflow = (Long) driver.executeScript(
                 "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
         assertThat(overflow).as("nothing wider than the phone but the tables' own scroll boxes").isLessThanOrEqualTo(0);
+        assertThat(driver.findElement(By.cssSelector("[data-testid=admin-link]")).isDisplayed())
+                .as("on a phone the top bar's links fold into the account menu").isFalse();
+        driver.findElement(By.cssSelector("[data-testid=account-toggle]")).click();
+        assertThat(driver.findElement(By.cssSelector("[data-testid=admin-link]")).isDisplayed()).isTrue();
+        assertThat(driver.findElement(By.cssSelector("[data-testid=current-user]")).getText()).isEqualTo(ADMIN);
+        browser.screenshot("admin-08-phone-menu.png");
+        driver.findElement(By.tagName("body")).sendKeys(Keys.ESCAPE);
+        browser.waiting(WAIT).until(d -> !d.findElement(By.cssSelector("[data-testid=admin-link]")).isDisplayed());
         browser.desktop();
     }
 
