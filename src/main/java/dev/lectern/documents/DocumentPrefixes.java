@@ -54,6 +54,18 @@ class DocumentPrefixes implements DisposableBean {
      * returns whether it started (the document is then {@code encoding}, and its events say so).
      */
     boolean encode(Document document, String text) {
+        return encode(document, text, false);
+    }
+
+    /**
+     * Starts encoding a document still {@code tokenizing}, recording its token count in the same step (no
+     * reader sees a passing {@code extracted}); returns false, changing nothing, when no model is ready.
+     */
+    boolean encodeCounted(Document counted, String text) {
+        return encode(counted, text, true);
+    }
+
+    private boolean encode(Document document, String text, boolean justCounted) {
         if (inference.status().state() != EngineState.READY) {
             return false;
         }
@@ -66,7 +78,9 @@ class DocumentPrefixes implements DisposableBean {
         } catch (EngineUnavailableException stopped) {
             return false;
         }
-        if (!documents.startEncoding(document.id(), key)) {
+        boolean started = justCounted ? documents.startEncodingCounted(document.id(), document.tokenCount(), key)
+                : documents.startEncoding(document.id(), key);
+        if (!started) {
             return false;
         }
         publishCurrent(document.id());

@@ -20,6 +20,7 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 import dev.lectern.config.LecternProperties;
+import dev.lectern.inference.EngineReady;
 
 /**
  * Takes an uploaded document to its final status on a fixed pool of extraction threads (never a
@@ -107,6 +108,28 @@ class DocumentProcessor implements DisposableBean {
             extractor.prestart();
         }
         resumeUnfinishedWork();
+    }
+
+    /**
+     * Once a model is ready: documents extracted while none was (their token count unknown, or counted but not
+     * encoded) are counted against its context and encoded, as if they had been uploaded now.
+     */
+    @EventListener(EngineReady.class)
+    void countDocumentsThatWaitedForAModel() {
+        workers.execute(() -> {
+            List<UUID> waiting = documents.findWaitingForModel();
+            if (!waiting.isEmpty()) {
+                log.info("The model is ready: counting and encoding {} document(s) extracted while none was",
+                        waiting.size());
+            }
+            for (UUID id : waiting) {
+                if (documents.changeStatus(id, DocumentStatus.EXTRACTED, DocumentStatus.TOKENIZING)) {
+                    publishCurrent(id);
+                    workers.execute(() -> documents.findText(id).ifPresent(text ->
+                            countTokens(documents.findById(id).orElse(null), text)));
+                }
+            }
+        });
     }
 
     /** The extractor, for tests that check what it has started. */
@@ -209,14 +232,13 @@ class DocumentProcessor implements DisposableBean {
             log.info("{} ({}) is too long for the context: {} tokens needed of {}", document.filename(),
                     document.id(), fit.needed(), fit.contextLength());
         }
+        // With a model the document goes on to encoding; "extracted" would end its events stream early.
+        if (fit.fits() && prefixes.encodeCounted(counted, text)) {
+            return;
+        }
         documents.finishTokenizing(document.id(), fit.fits() ? DocumentStatus.EXTRACTED : DocumentStatus.TOO_LONG,
                 textTokens.getAsInt(), fit.message(), null);
-        // With a model the document goes on to encoding; "extracted" would end its events stream early.
-        boolean encoding = fit.fits() && documents.findById(document.id())
-                .map(extracted -> prefixes.encode(extracted, text)).orElse(false);
-        if (!encoding) {
-            publishCurrent(document.id());
-        }
+        publishCurrent(document.id());
     }
 
     private static Document withTokenCount(Document d, int tokenCount) {

@@ -84,6 +84,18 @@ class DocumentRepository {
     }
 
     /** Documents to encode (again): left encoding by a stopped server, or ready with a prefix that is gone. */
+    /**
+     * Extracted documents a model has not seen: counted without one (no token count), or counted while it was
+     * not ready and so not encoded (no note: a note says why a document was left unencoded on purpose).
+     */
+    List<UUID> findWaitingForModel() {
+        return jdbc.sql("""
+                        SELECT id FROM documents WHERE status = 'extracted' AND (token_count IS NULL OR note IS NULL)
+                        ORDER BY created_at, id""")
+                .query(UUID.class)
+                .list();
+    }
+
     List<Document> findEncodingOrReady() {
         return jdbc.sql("SELECT " + COLUMNS + " FROM documents WHERE status IN ('encoding', 'ready') ORDER BY created_at, id")
                 .query(DocumentRepository::document)
@@ -96,6 +108,16 @@ class DocumentRepository {
                         UPDATE documents SET status = 'encoding', prefix_key = ?, note = NULL, updated_at = now()
                         WHERE id = ? AND status IN ('extracted', 'ready', 'encoding')""")
                 .params(prefixKey, id)
+                .update() == 1;
+    }
+
+    /** Straight from counting tokens to encoding, so no reader sees a passing {@code extracted}. */
+    boolean startEncodingCounted(UUID id, int tokenCount, String prefixKey) {
+        return jdbc.sql("""
+                        UPDATE documents SET status = 'encoding', token_count = ?, prefix_key = ?, error = NULL,
+                            note = NULL, updated_at = now()
+                        WHERE id = ? AND status = 'tokenizing'""")
+                .params(tokenCount, prefixKey, id)
                 .update() == 1;
     }
 

@@ -269,6 +269,27 @@ class DocumentPrefixCacheTest {
     }
 
     @Test
+    void aDocumentUploadedWhileNoModelIsReadyIsCountedAndEncodedOnceOneIs(CapturedOutput output) throws Exception {
+        UUID id;
+        engine.stop();
+        try {
+            id = upload(ADMIN, ADMIN_PASSWORD, "pumps-before-the-model.txt", manual("pump", 30));
+            JsonNode waiting = awaitStatus(ADMIN, ADMIN_PASSWORD, id, "extracted");
+            assertThat(waiting.get("tokenCount").isNull()).as("no model, no count: %s", waiting).isTrue();
+            assertThat(waiting.get("message").asString()).contains("token count");
+        } finally {
+            engine.start();
+        }
+        awaitEngine();
+
+        JsonNode ready = awaitStatus(ADMIN, ADMIN_PASSWORD, id, "ready");
+        assertThat(ready.get("tokenCount").asInt()).isPositive();
+        assertThat(ready.at("/prefix/tokens").asInt()).as("system prompt and document")
+                .isGreaterThan(ready.get("tokenCount").asInt());
+        assertThat(output.getAll()).containsPattern("counting and encoding \\d+ document\\(s\\) extracted while none was");
+    }
+
+    @Test
     void administratorsManageEntriesAndMembersCannot() throws Exception {
         Set<String> keys = keys();
         UUID id = upload(ADMIN, ADMIN_PASSWORD, "clutch.txt", manual("clutch", 30));
