@@ -1,41 +1,14 @@
 package dev.lectern.conversations;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.ResponseEntity;
-import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
-import org.springframework.web.server.ServerWebInputException;
+
+import dev.lectern.problem.ApiErrorAdvice;
 
 /** Every refusal of the conversations API as {@code {"error": CODE, "message": "..."}}. */
 @RestControllerAdvice(assignableTypes = ConversationController.class)
-class ConversationErrorHandler {
+class ConversationErrorHandler extends ApiErrorAdvice {
 
-    private static final Logger log = LoggerFactory.getLogger(ConversationErrorHandler.class);
-
-    record ApiError(String error, String message) {
-    }
-
-    @ExceptionHandler(ConversationProblem.class)
-    ResponseEntity<ApiError> problem(ConversationProblem problem) {
-        return body(problem.status(), problem.code(), problem.getMessage());
-    }
-
-    @ExceptionHandler(ServerWebInputException.class)
-    ResponseEntity<ApiError> badRequest(ServerWebInputException problem) {
-        return body(HttpStatus.BAD_REQUEST, "BAD_REQUEST", "The request could not be read: " + problem.getReason());
-    }
-
-    @ExceptionHandler(Exception.class)
-    ResponseEntity<ApiError> unexpected(Exception problem) {
-        log.error("Conversations API request failed unexpectedly", problem);
-        return body(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
-                "Something went wrong on the server; nothing was lost. The log has the details.");
-    }
-
-    private static ResponseEntity<ApiError> body(HttpStatus status, String code, String message) {
-        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(new ApiError(code, message));
+    ConversationErrorHandler() {
+        super("Conversations API", "Something went wrong on the server; nothing was lost. The log has the details.");
     }
 }

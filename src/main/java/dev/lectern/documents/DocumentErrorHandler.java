@@ -1,41 +1,14 @@
 package dev.lectern.documents;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.ResponseEntity;
-import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
-import org.springframework.web.server.ServerWebInputException;
+
+import dev.lectern.problem.ApiErrorAdvice;
 
 /** Every refusal of the documents API as {@code {"error": CODE, "message": "..."}}. */
 @RestControllerAdvice(assignableTypes = DocumentController.class)
-class DocumentErrorHandler {
+class DocumentErrorHandler extends ApiErrorAdvice {
 
-    private static final Logger log = LoggerFactory.getLogger(DocumentErrorHandler.class);
-
-    record ApiError(String error, String message) {
-    }
-
-    @ExceptionHandler(DocumentProblem.class)
-    ResponseEntity<ApiError> problem(DocumentProblem problem) {
-        return body(problem.status(), problem.code(), problem.getMessage());
-    }
-
-    @ExceptionHandler(ServerWebInputException.class)
-    ResponseEntity<ApiError> badRequest(ServerWebInputException problem) {
-        return body(HttpStatus.BAD_REQUEST, "BAD_REQUEST", "The request could not be read: " + problem.getReason());
-    }
-
-    @ExceptionHandler(Exception.class)
-    ResponseEntity<ApiError> unexpected(Exception problem) {
-        log.error("Documents API request failed unexpectedly", problem);
-        return body(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
-                "Something went wrong on the server; nothing you sent was lost. The log has the details.");
-    }
-
-    private static ResponseEntity<ApiError> body(HttpStatus status, String code, String message) {
-        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(new ApiError(code, message));
+    DocumentErrorHandler() {
+        super("Documents API", "Something went wrong on the server; nothing you sent was lost. The log has the details.");
     }
 }

@@ -2,27 +2,16 @@ package dev.lectern.documents;
 
 import org.springframework.http.HttpStatus;
 
+import dev.lectern.problem.ApiProblem;
+
 /**
  * A request the documents API refuses, with the HTTP status, a stable code for scripts and a message
  * for people. The controller advice turns it into {@code {"error": CODE, "message": "..."}}.
  */
-final class DocumentProblem extends RuntimeException {
-
-    private final HttpStatus status;
-    private final String code;
+final class DocumentProblem extends ApiProblem {
 
     DocumentProblem(HttpStatus status, String code, String message) {
-        super(message);
-        this.status = status;
-        this.code = code;
-    }
-
-    HttpStatus status() {
-        return status;
-    }
-
-    String code() {
-        return code;
+        super(status, code, message);
     }
 
     static DocumentProblem notFound() {

@@ -2,24 +2,13 @@ package dev.lectern.security;
 
 import org.springframework.http.HttpStatus;
 
-/** A refused account operation: HTTP status, a stable code for scripts, a message for people. */
-final class AccountProblem extends RuntimeException {
+import dev.lectern.problem.ApiProblem;
 
-    private final HttpStatus status;
-    private final String code;
+/** A refused account operation: HTTP status, a stable code for scripts, a message for people. */
+final class AccountProblem extends ApiProblem {
 
     AccountProblem(HttpStatus status, String code, String message) {
-        super(message);
-        this.status = status;
-        this.code = code;
-    }
-
-    HttpStatus status() {
-        return status;
-    }
-
-    String code() {
-        return code;
+        super(status, code, message);
     }
 
     static AccountProblem notFound() {
