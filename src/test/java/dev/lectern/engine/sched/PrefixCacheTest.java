@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -145,7 +146,7 @@ class PrefixCacheTest {
     @Test
     void aMappedPrefixGivesTheEnginesKernelsTheLogitsOfTheBlocksItWasWrittenFrom() throws IOException {
         SplittableRandom random = new SplittableRandom(8);
-        int[] document = randomTokens(random, 200);
+        int[] document = randomTokens(random, 192);
         int[] prompt = IntStream.concat(IntStream.of(document), IntStream.of(randomTokens(random, 9))).toArray();
         int[] rest = java.util.Arrays.copyOfRange(prompt, 192, prompt.length);
         KvFingerprint fingerprint = KvFingerprint.of(model.fingerprint(), layout);
@@ -165,7 +166,16 @@ class PrefixCacheTest {
                 try (KvPrefix encoded = pool.lookup(prompt); KvSequence reuser = pool.newSequence(512, encoded)) {
                     KvPrefixFile.write(file, encoded, fingerprint);
                     reuser.reserve(prompt.length);
+                    // The first passes can differ in the last bits from later ones (the Vector API's lane reductions
+                    // before and after the JIT compiles them sum in other orders): repeat until two agree.
+                    float[] previous = null;
                     fromRam = forward.forward(rest, positions(192, prompt.length), reuser, new int[] {rest.length - 1});
+                    for (int pass = 0; pass < 20 && !Arrays.equals(fromRam, previous); pass++) {
+                        previous = fromRam;
+                        reuser.truncate(192);
+                        reuser.reserve(prompt.length);
+                        fromRam = forward.forward(rest, positions(192, prompt.length), reuser, new int[] {rest.length - 1});
+                    }
                 }
             }
             try (KvBlockPool pool = new KvBlockPool(layout, 16 * layout.blockBytes(), fingerprint.bytes());
@@ -181,6 +191,14 @@ class PrefixCacheTest {
                 second.reserve(prompt.length);
                 assertThat(forward.forward(rest, positions(192, prompt.length), second, new int[] {rest.length - 1}))
                         .containsExactly(fromRam);
+            }
+            try (KvBlockPool pool = new KvBlockPool(layout, 16 * layout.blockBytes(), fingerprint.bytes());
+                 KvPrefix read = KvPrefixFile.load(file, pool, fingerprint, false);
+                 KvSequence reuser = pool.newSequence(512, read)) {
+                assertThat(pool.stats().mappedBlocks()).isZero();
+                reuser.reserve(prompt.length);
+                assertThat(forward.forward(rest, positions(192, prompt.length), reuser, new int[] {rest.length - 1}))
+                        .as("read into pool memory instead").containsExactly(fromRam);
             }
         }
     }
