@@ -50,6 +50,8 @@ export function renderKv(kv) {
                 + ` (${number(pool.cachedBlocks)} of them still hold cached prefixes)`],
             ['Shared', `${number(pool.sharedBlocks)} blocks held by more than one sequence or prefix`],
             ['Taken from the OS', bytes(pool.residentBlocks * pool.blockBytes)],
+            ['Mapped from disk', `${bytes(pool.mappedBlocks * pool.blockBytes)} (prefix files read back, in the page`
+                + ' cache; part of the budget)'],
             ['Block', `${kv.blockTokens} tokens, ${bytes(pool.blockBytes)} (${kv.kvType})`],
         ]);
         used.append(head, bar);

@@ -318,8 +318,8 @@ final class PrefixStore implements AutoCloseable {
             if (loaded == null) {
                 return pool.find(prompt);
             }
-            log.info("Read {} ({} tokens) back from {} in {} ms", entry.label, loaded.length(), file.getFileName(),
-                    (System.nanoTime() - started) / 1_000_000);
+            log.info("{} {} ({} tokens) back from {} in {} ms", KvPrefixFile.maps(pool.layout()) ? "Mapped" : "Read",
+                    entry.label, loaded.length(), file.getFileName(), (System.nanoTime() - started) / 1_000_000);
             synchronized (this) {
                 diskHitTokens += loaded.length();
                 diskLoads++;

@@ -9,10 +9,16 @@ import java.util.Map;
 /**
  * The one store of KV blocks that every sequence draws from, within a byte budget, and the RAM tier of the
  * prefix cache. A block is an int id; its memory is one page-aligned, off-heap segment of
- * {@link KvLayout#blockBytes()} (one segment per block, so the disk tier can write and read whole blocks),
+ * {@link KvLayout#blockBytes()} (one segment per block, so the disk tier can write and map whole blocks),
  * allocated on first use and kept for reuse. Blocks carry reference counts: a sequence holds one reference
  * to each block of its table, and a block held by more than one (a shared prefix) is never written:
  * {@link KvSequence#reserve} copies it first.
+ *
+ * <p><b>Mapped blocks.</b> A block read back from a prefix file ({@link #loadBlocks}) may instead be a
+ * read-only mapping of its range of the file (page-cache backed: no fresh memory to fault in and no copy).
+ * Such a block is registered before anyone can see it, so it is never written; when its content is dropped
+ * it is unmapped, and the slot gets ordinary memory the next time a writer needs it. Mapped or not, a block
+ * is one slot of the budget: owned memory plus mapped blocks never exceed it.
  *
  * <p><b>Prefix cache.</b> A sequence registers each block it fills with its {@link BlockHash} (chained from
  * the model fingerprint over the token ids), and a new sequence's prompt is looked up block by block
@@ -34,12 +40,19 @@ public final class KvBlockPool implements AutoCloseable {
     private final BlockHash seed;
     private final Arena[] arenas;
     private final MemorySegment[] segments;
+    /** Whether a block's segment maps a prefix file (read-only) rather than memory the pool owns. */
+    private final boolean[] mapped;
     private final int[] references;
     /** Blocks whose memory exists, that nobody holds and that hold nothing cached: reused first. */
     private final int[] plainFree;
     private int plainFreeCount;
     /** Blocks from this id on have never been allocated. */
     private int untouched;
+    /** Blocks below {@link #untouched} that hold no memory now (a mapping was dropped), held by nobody. */
+    private final int[] bare;
+    private int bareCount;
+    private int ownedBlocks;
+    private int mappedBlocks;
     /** Each registered block's hash (null otherwise), and the index from hash to block. */
     private final BlockHash[] hashes;
     private final Map<BlockHash, Integer> index = new HashMap<>();
@@ -74,6 +87,8 @@ public final class KvBlockPool implements AutoCloseable {
         this.seed = BlockHash.seed(fingerprint);
         this.arenas = new Arena[capacity];
         this.segments = new MemorySegment[capacity];
+        this.mapped = new boolean[capacity];
+        this.bare = new int[capacity];
         this.references = new int[capacity];
         this.plainFree = new int[capacity];
         this.hashes = new BlockHash[capacity];
@@ -168,12 +183,14 @@ public final class KvBlockPool implements AutoCloseable {
 
     /**
      * The blocks of {@code tokens} (whole blocks only) as a prefix the caller owns: blocks the cache already
-     * holds are shared; the others are allocated, filled by {@code reader} (outside the pool's lock: it reads
-     * a file) and registered. Stops at the first block it cannot allocate; null if it got none.
+     * holds are shared; the others are taken from {@code source} (outside the pool's lock: it reads a file),
+     * mapped when it can map them, else read into allocated blocks, and registered. Stops at the first block
+     * it cannot allocate; null if it got none.
      */
-    KvPrefix loadBlocks(int[] tokens, KvPrefixFile.BlockReader reader) throws java.io.IOException {
+    KvPrefix loadBlocks(int[] tokens, KvPrefixFile.BlockSource source) throws java.io.IOException {
         int blockSize = layout.blockSize();
         int count = tokens.length / blockSize;
+        boolean maps = source.maps();
         int[] held = new int[count];
         int holding = 0;
         int loaded = 0;
@@ -191,19 +208,23 @@ public final class KvBlockPool implements AutoCloseable {
                         block = cached;
                         fresh = false;
                     } else {
-                        int[] allocated = allocate(1);
-                        if (allocated == null) {
+                        int taken = maps ? takeBare() : allocateOne();
+                        if (taken == NONE) {
                             break;
                         }
-                        block = allocated[0];
+                        block = taken;
                         fresh = true;
                     }
                 }
                 held[loaded] = block;
                 holding++;
                 if (fresh) {
-                    reader.read(loaded, segments[block]);
-                    register(block, hash);
+                    if (maps) {
+                        map(block, loaded, source);
+                    } else {
+                        source.read(loaded, segments[block]);
+                    }
+                    held[loaded] = registerOrShare(block, hash);
                 }
             }
         } catch (java.io.IOException | RuntimeException failure) {
@@ -214,6 +235,43 @@ public final class KvBlockPool implements AutoCloseable {
             return null;
         }
         return new KvPrefix(this, Arrays.copyOf(held, loaded), Arrays.copyOf(tokens, loaded * blockSize));
+    }
+
+    /** Gives the bare block {@code block} (held by the caller) the source's mapping of the prefix's block. */
+    private void map(int block, int inPrefix, KvPrefixFile.BlockSource source) throws java.io.IOException {
+        Arena arena = Arena.ofShared();
+        MemorySegment segment;
+        try {
+            segment = source.map(inPrefix, arena);
+        } catch (java.io.IOException | RuntimeException failure) {
+            arena.close();
+            throw failure;
+        }
+        synchronized (this) {
+            if (closed) {
+                arena.close();
+                throw new IllegalStateException("the KV block pool is closed");
+            }
+            arenas[block] = arena;
+            segments[block] = segment;
+            mapped[block] = true;
+            mappedBlocks++;
+        }
+    }
+
+    /**
+     * Registers a block just read or mapped; if another thread registered the same content meanwhile, the
+     * caller holds that one instead, and this one is given back.
+     */
+    private synchronized int registerOrShare(int block, BlockHash hash) {
+        checkOpen();
+        if (register(block, hash)) {
+            return block;
+        }
+        int other = index.get(hash);
+        retain(other);
+        release(block);
+        return other;
     }
 
     /**
@@ -243,14 +301,15 @@ public final class KvBlockPool implements AutoCloseable {
 
     /** The current counts, consistent with each other. */
     public synchronized KvPoolStats stats() {
-        return new KvPoolStats(capacity, usedBlocks, sharedBlocks, cachedFreeBlocks, untouched, layout.blockBytes(),
-                index.size(), queriedTokens, hitTokens, evictedBlocks);
+        return new KvPoolStats(capacity, usedBlocks, sharedBlocks, cachedFreeBlocks, ownedBlocks, mappedBlocks,
+                layout.blockBytes(), index.size(), queriedTokens, hitTokens, evictedBlocks);
     }
 
     /**
      * {@code count} blocks, each held once by the caller, or null (and nothing taken) when fewer are free:
      * all or nothing, so a sequence that has to wait does not sit on part of what it needs. Plainly free
      * blocks go first, then new memory, then the least recently used cached blocks (their content dropped).
+     * Every block returned is writable memory the pool owns, never a mapping.
      */
     synchronized int[] allocate(int count) {
         checkOpen();
@@ -259,25 +318,87 @@ public final class KvBlockPool implements AutoCloseable {
         }
         int[] blocks = new int[count];
         for (int i = 0; i < count; i++) {
-            int block;
-            if (plainFreeCount > 0) {
-                block = plainFree[--plainFreeCount];
-            } else if (untouched < capacity) {
-                block = untouched++;
-                arenas[block] = Arena.ofShared();
-                segments[block] = arenas[block].allocate(layout.blockBytes(), KvLayout.PAGE);
-            } else {
-                block = lruHead;
-                unlink(block);
-                index.remove(hashes[block]);
-                hashes[block] = null;
-                evictedBlocks++;
-            }
-            references[block] = 1;
-            blocks[i] = block;
+            blocks[i] = allocateOne();
         }
-        usedBlocks += count;
         return blocks;
+    }
+
+    /** One writable block held once by the caller, or NONE when none is free. */
+    private int allocateOne() {
+        if (usedBlocks >= capacity) {
+            return NONE;
+        }
+        int block;
+        if (plainFreeCount > 0) {
+            block = plainFree[--plainFreeCount];
+        } else if (bareCount > 0 || untouched < capacity) {
+            block = bareCount > 0 ? bare[--bareCount] : untouched++;
+            own(block);
+        } else {
+            block = lruHead;
+            evict(block);
+            if (mapped[block]) {
+                dropMemory(block);
+                own(block);
+            }
+        }
+        references[block] = 1;
+        usedBlocks++;
+        return block;
+    }
+
+    /**
+     * One block with no memory, held once by the caller, for a mapping; NONE when none is free. Blocks that
+     * never had memory or gave it back go first, then plainly free ones (their memory given back: the mapping
+     * takes its place in the budget), then the least recently used cached blocks.
+     */
+    private int takeBare() {
+        if (usedBlocks >= capacity) {
+            return NONE;
+        }
+        int block;
+        if (bareCount > 0) {
+            block = bare[--bareCount];
+        } else if (untouched < capacity) {
+            block = untouched++;
+        } else if (plainFreeCount > 0) {
+            block = plainFree[--plainFreeCount];
+            dropMemory(block);
+        } else {
+            block = lruHead;
+            evict(block);
+            dropMemory(block);
+        }
+        references[block] = 1;
+        usedBlocks++;
+        return block;
+    }
+
+    /** Takes a cached free block's content away: it leaves the LRU list and the index. */
+    private void evict(int block) {
+        unlink(block);
+        index.remove(hashes[block]);
+        hashes[block] = null;
+        evictedBlocks++;
+    }
+
+    private void own(int block) {
+        arenas[block] = Arena.ofShared();
+        segments[block] = arenas[block].allocate(layout.blockBytes(), KvLayout.PAGE);
+        ownedBlocks++;
+    }
+
+    /** Frees (or unmaps) a block's memory; the block stays a slot of the budget. */
+    private void dropMemory(int block) {
+        arenas[block].close();
+        arenas[block] = null;
+        segments[block] = null;
+        if (mapped[block]) {
+            mapped[block] = false;
+            mappedBlocks--;
+        } else {
+            ownedBlocks--;
+        }
     }
 
     synchronized void retainAll(int[] blocks) {
@@ -319,6 +440,12 @@ public final class KvBlockPool implements AutoCloseable {
                 usedBlocks--;
                 if (hashes[block] != null) {
                     appendToLru(block);
+                } else if (segments[block] == null || mapped[block]) {
+                    // Unregistered mapped memory (a load that failed or lost a race) is never handed to a writer.
+                    if (segments[block] != null) {
+                        dropMemory(block);
+                    }
+                    bare[bareCount++] = block;
                 } else {
                     plainFree[plainFreeCount++] = block;
                 }
@@ -334,7 +461,7 @@ public final class KvBlockPool implements AutoCloseable {
         return references[block];
     }
 
-    /** The memory of a block its caller holds. */
+    /** The memory of a block its caller holds: read-only when the block maps a file. */
     MemorySegment segment(int block) {
         MemorySegment segment = segments[block];
         if (segment == null) {
@@ -385,9 +512,9 @@ public final class KvBlockPool implements AutoCloseable {
         }
         closed = true;
         for (int block = 0; block < untouched; block++) {
-            arenas[block].close();
-            arenas[block] = null;
-            segments[block] = null;
+            if (arenas[block] != null) {
+                dropMemory(block);
+            }
         }
         Arrays.fill(references, 0);
         index.clear();

@@ -3,12 +3,15 @@ package dev.lectern.engine.kv;
 /**
  * A snapshot of a {@link KvBlockPool}: blocks held by at least one sequence or prefix ({@code used}), by more
  * than one ({@code shared}), held by none but still holding cached content ({@code cached}: free, and a hit
- * until taken), registered in the prefix index ({@code indexed}: in use or cached), whose memory has been
- * allocated so far ({@code resident}; the rest of the budget is not yet taken from the OS); and the prefix
- * cache's lookups since start: prompt tokens looked up, tokens found, cached blocks dropped for new ones.
+ * until taken), registered in the prefix index ({@code indexed}: in use or cached), whose memory the pool has
+ * taken from the OS ({@code resident}), that map a prefix file read-only instead ({@code mapped}: page cache,
+ * which the kernel may drop and read again); resident and mapped blocks together never exceed the capacity.
+ * And the prefix cache's lookups since start: prompt tokens looked up, tokens found, cached blocks dropped for
+ * new ones.
  */
 public record KvPoolStats(int capacityBlocks, int usedBlocks, int sharedBlocks, int cachedBlocks, int residentBlocks,
-                          long blockBytes, int indexedBlocks, long queriedTokens, long hitTokens, long evictedBlocks) {
+                          int mappedBlocks, long blockBytes, int indexedBlocks, long queriedTokens, long hitTokens,
+                          long evictedBlocks) {
 
     public int freeBlocks() {
         return capacityBlocks - usedBlocks;
@@ -32,6 +35,10 @@ public record KvPoolStats(int capacityBlocks, int usedBlocks, int sharedBlocks, 
 
     public long residentBytes() {
         return residentBlocks * blockBytes;
+    }
+
+    public long mappedBytes() {
+        return mappedBlocks * blockBytes;
     }
 
     /** Share of looked-up prompt tokens the cache held, 0 before the first lookup. */

@@ -1,6 +1,7 @@
 package dev.lectern.engine.kv;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -38,7 +39,10 @@ import java.util.zip.CRC32C;
  * old state or the whole new file, never half of one under the final name (a stray temporary file is
  * deleted at start-up). Reading checks the magic, version, fingerprint, layout, length, the token hash and
  * every CRC, and refuses with the reason; the caller deletes the file and recomputes. A wrong answer
- * from a damaged or foreign file is never an option.
+ * from a damaged or foreign file is never an option. A block that is whole pages is mapped, not copied
+ * ({@link #load}): its CRC is checked over the mapping before the pool registers it, and since this class
+ * never writes an existing file in place (a new one replaces it by rename; the mapping keeps the old
+ * inode), what was checked is what the kernels read, unless something outside Lectern writes the file.
  */
 public final class KvPrefixFile {
 
@@ -214,13 +218,18 @@ public final class KvPrefixFile {
 
     /**
      * Loads the file's blocks into {@code pool} as a prefix the caller owns: blocks whose content the pool
-     * already holds are shared, the others are read into new blocks, checked against their CRC and
-     * registered. Stops early (a shorter prefix) when the pool has no free block; returns null if none was
-     * loaded.
+     * already holds are shared, the others are mapped read-only from the file where the layout allows
+     * ({@link #maps}), else read into new blocks; each is checked against its CRC before it is registered.
+     * Stops early (a shorter prefix) when the pool has no free block; returns null if none was loaded.
      *
      * @throws InvalidFileException when the file is not this pool's model and layout, or is damaged
      */
     public static KvPrefix load(Path file, KvBlockPool pool, KvFingerprint expected) throws IOException {
+        return load(file, pool, expected, maps(pool.layout()));
+    }
+
+    /** As {@link #load(Path, KvBlockPool, KvFingerprint)}, mapping the blocks only if {@code map} (and the layout allows). */
+    public static KvPrefix load(Path file, KvBlockPool pool, KvFingerprint expected, boolean map) throws IOException {
         Header header = readHeader(file);
         if (!header.fingerprint().equals(expected)) {
             throw new InvalidFileException(file, "written for another model, layout or engine version (fingerprint "
@@ -229,23 +238,59 @@ public final class KvPrefixFile {
         if (!header.layout().equals(pool.layout()) || header.blockBytes() != pool.layout().blockBytes()) {
             throw new InvalidFileException(file, "block layout " + header.layout() + ", this engine's " + pool.layout());
         }
+        boolean mapping = map && maps(pool.layout());
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             int[] tokens = checkedTokens(file, in, header);
             long blocksStart = PAGE + pageAligned(4L * header.tokens());
-            return pool.loadBlocks(tokens, (block, target) -> {
-                ByteBuffer view = target.asByteBuffer();
-                readFully(in, view, blocksStart + block * header.blockBytes());
-                if (crc(target.asByteBuffer()) != header.blockCrcs()[block]) {
-                    throw new InvalidFileException(file, "block " + block + " does not match its checksum (damaged)");
+            return pool.loadBlocks(tokens, new BlockSource() {
+                @Override
+                public boolean maps() {
+                    return mapping;
+                }
+
+                @Override
+                public void read(int block, MemorySegment target) throws IOException {
+                    readFully(in, target.asByteBuffer(), blocksStart + block * header.blockBytes());
+                    check(block, target);
+                }
+
+                @Override
+                public MemorySegment map(int block, Arena arena) throws IOException {
+                    MemorySegment mapped = in.map(FileChannel.MapMode.READ_ONLY, blocksStart + block * header.blockBytes(),
+                            header.blockBytes(), arena);
+                    // Reading the CRC faults every page in from the page cache: the kernels then find it resident.
+                    check(block, mapped);
+                    return mapped;
+                }
+
+                private void check(int block, MemorySegment bytes) throws InvalidFileException {
+                    if (crc(bytes.asByteBuffer()) != header.blockCrcs()[block]) {
+                        throw new InvalidFileException(file, "block " + block + " does not match its checksum (damaged)");
+                    }
                 }
             });
         }
     }
 
-    /** Fills a block's memory from the file: {@code block} is its index in the prefix. */
-    @FunctionalInterface
-    interface BlockReader {
+    /**
+     * Whether blocks of {@code layout} are mapped from their file rather than read: when a block is whole pages,
+     * so every block of the file starts on a page (the block area does) and a mapping is page-aligned, as pool
+     * memory is. Qwen3's layouts are (7 MiB a block for 0.6B in F16); odd test layouts are read instead.
+     */
+    public static boolean maps(KvLayout layout) {
+        return layout.blockBytes() % PAGE == 0;
+    }
+
+    /** Where a prefix's blocks come from: {@code block} is a block's index in the prefix. */
+    interface BlockSource {
+        /** Whether {@link #map} is used rather than {@link #read}. */
+        boolean maps();
+
+        /** Fills pool memory with the block, checked. */
         void read(int block, MemorySegment target) throws IOException;
+
+        /** The block mapped read-only into {@code arena}, checked; the arena's closing unmaps it. */
+        MemorySegment map(int block, Arena arena) throws IOException;
     }
 
     static long pageAligned(long bytes) {

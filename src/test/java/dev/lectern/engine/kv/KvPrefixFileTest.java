@@ -43,6 +43,9 @@ class KvPrefixFileTest {
             try (KvBlockPool pool = new KvBlockPool(layout, 16 * layout.blockBytes(), fingerprint.bytes())) {
                 try (KvPrefix loaded = KvPrefixFile.load(file, pool, fingerprint)) {
                     assertThat(loaded.length()).isEqualTo(64);
+                    // F16 blocks here are two pages and are mapped; Q8_0's 4,352 bytes are not whole pages: read.
+                    assertThat(pool.stats().mappedBlocks()).as(type.name()).isEqualTo(KvPrefixFile.maps(layout) ? 4 : 0);
+                    assertThat(pool.stats().residentBlocks()).as(type.name()).isEqualTo(KvPrefixFile.maps(layout) ? 0 : 4);
                     try (KvSequence sequence = pool.newSequence(200, loaded)) {
                         assertThat(rows(sequence, 64)).as(type.name()).isDeepEqualTo(written);
                     }
@@ -82,6 +85,52 @@ class KvPrefixFileTest {
         assertRefused(copy(good, "not-kv.kv", file -> poke(file, 0, (byte) 'X')), fingerprint, "wrong magic");
     }
 
+    @Test
+    void aMappedBlockIsNeverWrittenAndItsSlotBecomesWritableMemoryWhenItsContentIsDropped() throws IOException {
+        KvLayout layout = new KvLayout(LAYERS, WIDTH, BLOCK, KvDataType.F16);
+        assertThat(KvPrefixFile.maps(layout)).isTrue();
+        KvFingerprint fingerprint = KvFingerprint.of(new byte[] {5}, layout);
+        int[] tokens = IntStream.range(0, 64).map(i -> 9000 + i).toArray();
+        Path file = dir.resolve("recycled.kv");
+        try (KvBlockPool pool = new KvBlockPool(layout, 8 * layout.blockBytes(), fingerprint.bytes());
+             KvSequence sequence = filled(pool, tokens, 64, new Random(4));
+             KvPrefix prefix = sequence.sharePrefix(tokens)) {
+            KvPrefixFile.write(file, prefix, fingerprint);
+        }
+        try (KvBlockPool pool = new KvBlockPool(layout, 6 * layout.blockBytes(), fingerprint.bytes())) {
+            try (KvSequence scratch = pool.newSequence(200)) {
+                RandomKv.fill(scratch, 0, 32, LAYERS, WIDTH, new Random(2));
+            }
+            float[][] fromFile;
+            try (KvPrefix loaded = KvPrefixFile.load(file, pool, fingerprint);
+                 KvSequence reader = pool.newSequence(200, loaded)) {
+                assertThat(pool.stats().mappedBlocks()).isEqualTo(4);
+                assertThat(pool.stats().residentBlocks()).as("the scratch sequence's two blocks, free").isEqualTo(2);
+                fromFile = rows(reader, 64);
+                assertThatThrownBy(() -> reader.write(0, 10, new float[WIDTH], 0, new float[WIDTH], 0))
+                        .as("committed positions of a shared block are never written").isInstanceOf(IllegalStateException.class);
+            }
+            // All six blocks for one sequence: the two free ones, then the four mapped ones, unmapped and given
+            // memory of their own. Writing them must not touch the file's pages.
+            try (KvSequence writer = pool.newSequence(200)) {
+                Random random = new Random(3);
+                RandomKv.fill(writer, 0, 96, LAYERS, WIDTH, random);
+                assertThat(pool.stats().mappedBlocks()).isZero();
+                assertThat(pool.stats().residentBlocks()).isEqualTo(6);
+                assertThat(pool.stats().evictedBlocks()).isEqualTo(4);
+            }
+            try (KvPrefix again = KvPrefixFile.load(file, pool, fingerprint);
+                 KvSequence reader = pool.newSequence(200, again)) {
+                assertThat(rows(reader, 64)).as("the file is intact after its blocks' slots were written")
+                        .isDeepEqualTo(fromFile);
+                assertThat(pool.stats().mappedBlocks() + pool.stats().residentBlocks())
+                        .as("mapping gives back free memory: owned and mapped blocks stay within the budget")
+                        .isLessThanOrEqualTo(pool.capacity());
+                assertThat(pool.stats().mappedBlocks()).isEqualTo(4);
+            }
+        }
+    }
+
     private void assertRefused(Path file, KvFingerprint fingerprint, String reason) {
         KvLayout layout = new KvLayout(LAYERS, WIDTH, BLOCK, KvDataType.F16);
         try (KvBlockPool pool = new KvBlockPool(layout, 8 * layout.blockBytes(), fingerprint.bytes())) {
@@ -89,6 +138,8 @@ class KvPrefixFileTest {
                     .isInstanceOf(KvPrefixFile.InvalidFileException.class)
                     .hasMessageContaining(file.getFileName().toString()).hasMessageContaining(reason);
             assertThat(pool.stats().usedBlocks()).as("nothing held after a refused load").isZero();
+            assertThat(pool.stats().mappedBlocks()).as("the damaged block's mapping is dropped; checked ones stay cached")
+                    .isEqualTo(pool.stats().indexedBlocks());
             // Blocks before a damaged one passed their checks and may stay cached; the damaged one never is.
             try (KvPrefix found = pool.lookup(IntStream.range(0, 48).toArray())) {
                 assertThat(found == null ? 0 : found.length()).as("cached positions of the refused file")

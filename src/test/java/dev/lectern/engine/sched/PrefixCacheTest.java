@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.lectern.engine.backend.ReferenceBackend;
 import dev.lectern.engine.chat.ChatTokens;
+import dev.lectern.engine.cpu.CpuBackend;
 import dev.lectern.engine.generation.GenerationListener;
 import dev.lectern.engine.generation.GenerationRequest;
 import dev.lectern.engine.generation.GenerationResult;
@@ -120,18 +122,83 @@ class PrefixCacheTest {
                 KvPrefixFile.write(file, encoded, fingerprint);
             }
         }
-        // A new pool, as after a restart: nothing in RAM until the file is read.
-        try (KvBlockPool pool = new KvBlockPool(layout, 16 * layout.blockBytes(), fingerprint.bytes())) {
-            assertThat(pool.lookup(prompt)).isNull();
-            try (KvPrefix loaded = KvPrefixFile.load(file, pool, fingerprint);
-                 KvPrefix hit = pool.lookup(prompt);
-                 KvSequence reuser = pool.newSequence(512, hit)) {
-                assertThat(loaded.length()).isEqualTo(128);
-                assertThat(hit.length()).isEqualTo(128);
-                int[] rest = java.util.Arrays.copyOfRange(prompt, 128, prompt.length);
+        assertThat(KvPrefixFile.maps(layout)).as("the tiny model's blocks are whole pages, so they are mapped").isTrue();
+        // A new pool, as after a restart: nothing in RAM until the file is mapped (or read, the fallback).
+        for (boolean map : new boolean[] {true, false}) {
+            try (KvBlockPool pool = new KvBlockPool(layout, 16 * layout.blockBytes(), fingerprint.bytes())) {
+                assertThat(pool.lookup(prompt)).isNull();
+                try (KvPrefix loaded = KvPrefixFile.load(file, pool, fingerprint, map);
+                     KvPrefix hit = pool.lookup(prompt);
+                     KvSequence reuser = pool.newSequence(512, hit)) {
+                    assertThat(loaded.length()).isEqualTo(128);
+                    assertThat(hit.length()).isEqualTo(128);
+                    assertThat(pool.stats().mappedBlocks()).as("mapped: " + map).isEqualTo(map ? 2 : 0);
+                    assertThat(pool.stats().residentBlocks()).as("mapped: " + map).isEqualTo(map ? 0 : 2);
+                    int[] rest = java.util.Arrays.copyOfRange(prompt, 128, prompt.length);
+                    reuser.reserve(prompt.length);
+                    float[] fromDisk = forward.forward(rest, positions(128, prompt.length), reuser, new int[] {rest.length - 1});
+                    assertThat(fromDisk).as("mapped: " + map).containsExactly(recomputed);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aMappedPrefixGivesTheEnginesKernelsTheLogitsOfTheBlocksItWasWrittenFrom() throws IOException {
+        SplittableRandom random = new SplittableRandom(8);
+        int[] document = randomTokens(random, 192);
+        int[] prompt = IntStream.concat(IntStream.of(document), IntStream.of(randomTokens(random, 9))).toArray();
+        int[] rest = java.util.Arrays.copyOfRange(prompt, 192, prompt.length);
+        KvFingerprint fingerprint = KvFingerprint.of(model.fingerprint(), layout);
+        Path file = dir.resolve("native.kv");
+        // The native kernels read blocks by address. Against the same blocks in RAM, not against recomputing: the
+        // kernels' results depend on how a prompt is split into rows (the reference backend's test above holds
+        // the cache to recomputation).
+        try (CpuBackend backend = new CpuBackend(2)) {
+            Qwen3Forward forward = new Qwen3Forward(model, backend);
+            float[] fromRam;
+            try (KvBlockPool pool = new KvBlockPool(layout, 16 * layout.blockBytes(), fingerprint.bytes())) {
+                try (KvSequence encoder = pool.newSequence(512)) {
+                    encoder.reserve(document.length);
+                    forward.forward(document, positions(0, document.length), encoder, new int[0]);
+                    encoder.registerFullBlocks(document);
+                }
+                try (KvPrefix encoded = pool.lookup(prompt); KvSequence reuser = pool.newSequence(512, encoded)) {
+                    KvPrefixFile.write(file, encoded, fingerprint);
+                    reuser.reserve(prompt.length);
+                    // The first passes can differ in the last bits from later ones (the Vector API's lane reductions
+                    // before and after the JIT compiles them sum in other orders): repeat until two agree.
+                    float[] previous = null;
+                    fromRam = forward.forward(rest, positions(192, prompt.length), reuser, new int[] {rest.length - 1});
+                    for (int pass = 0; pass < 20 && !Arrays.equals(fromRam, previous); pass++) {
+                        previous = fromRam;
+                        reuser.truncate(192);
+                        reuser.reserve(prompt.length);
+                        fromRam = forward.forward(rest, positions(192, prompt.length), reuser, new int[] {rest.length - 1});
+                    }
+                }
+            }
+            try (KvBlockPool pool = new KvBlockPool(layout, 16 * layout.blockBytes(), fingerprint.bytes());
+                 KvPrefix loaded = KvPrefixFile.load(file, pool, fingerprint);
+                 KvSequence reuser = pool.newSequence(512, loaded);
+                 KvSequence second = pool.newSequence(512, loaded)) {
+                assertThat(pool.stats().mappedBlocks()).isEqualTo(3);
+                assertThat(reuser.keyBlock(0, 0).isReadOnly()).as("a mapped block is the file's page cache").isTrue();
                 reuser.reserve(prompt.length);
-                float[] fromDisk = forward.forward(rest, positions(128, prompt.length), reuser, new int[] {rest.length - 1});
-                assertThat(fromDisk).containsExactly(recomputed);
+                float[] mapped = forward.forward(rest, positions(192, prompt.length), reuser, new int[] {rest.length - 1});
+                assertThat(mapped).as("mapped blocks against the RAM blocks they were written from").containsExactly(fromRam);
+                // A second sequence over the same mapped blocks, each writing its own blocks after them.
+                second.reserve(prompt.length);
+                assertThat(forward.forward(rest, positions(192, prompt.length), second, new int[] {rest.length - 1}))
+                        .containsExactly(fromRam);
+            }
+            try (KvBlockPool pool = new KvBlockPool(layout, 16 * layout.blockBytes(), fingerprint.bytes());
+                 KvPrefix read = KvPrefixFile.load(file, pool, fingerprint, false);
+                 KvSequence reuser = pool.newSequence(512, read)) {
+                assertThat(pool.stats().mappedBlocks()).isZero();
+                reuser.reserve(prompt.length);
+                assertThat(forward.forward(rest, positions(192, prompt.length), reuser, new int[] {rest.length - 1}))
+                        .as("read into pool memory instead").containsExactly(fromRam);
             }
         }
     }
