@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -13,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -153,7 +153,10 @@ class PrefixCacheTest {
         Path file = dir.resolve("native.kv");
         // The native kernels read blocks by address. Against the same blocks in RAM, not against recomputing: the
         // kernels' results depend on how a prompt is split into rows (the reference backend's test above holds
-        // the cache to recomputation).
+        // the cache to recomputation). Within a hair rather than bit for bit: the Vector API's lane reductions sum
+        // in another order before and after the JIT compiles them, and it may do so between two passes; a wrong
+        // or damaged block moves logits by far more.
+        Offset<Float> sameBlocks = Offset.offset(1e-4f);
         try (CpuBackend backend = new CpuBackend(2)) {
             Qwen3Forward forward = new Qwen3Forward(model, backend);
             float[] fromRam;
@@ -166,16 +169,7 @@ class PrefixCacheTest {
                 try (KvPrefix encoded = pool.lookup(prompt); KvSequence reuser = pool.newSequence(512, encoded)) {
                     KvPrefixFile.write(file, encoded, fingerprint);
                     reuser.reserve(prompt.length);
-                    // The first passes can differ in the last bits from later ones (the Vector API's lane reductions
-                    // before and after the JIT compiles them sum in other orders): repeat until two agree.
-                    float[] previous = null;
                     fromRam = forward.forward(rest, positions(192, prompt.length), reuser, new int[] {rest.length - 1});
-                    for (int pass = 0; pass < 20 && !Arrays.equals(fromRam, previous); pass++) {
-                        previous = fromRam;
-                        reuser.truncate(192);
-                        reuser.reserve(prompt.length);
-                        fromRam = forward.forward(rest, positions(192, prompt.length), reuser, new int[] {rest.length - 1});
-                    }
                 }
             }
             try (KvBlockPool pool = new KvBlockPool(layout, 16 * layout.blockBytes(), fingerprint.bytes());
@@ -186,11 +180,11 @@ class PrefixCacheTest {
                 assertThat(reuser.keyBlock(0, 0).isReadOnly()).as("a mapped block is the file's page cache").isTrue();
                 reuser.reserve(prompt.length);
                 float[] mapped = forward.forward(rest, positions(192, prompt.length), reuser, new int[] {rest.length - 1});
-                assertThat(mapped).as("mapped blocks against the RAM blocks they were written from").containsExactly(fromRam);
+                assertThat(mapped).as("mapped blocks against the RAM blocks they were written from").containsExactly(fromRam, sameBlocks);
                 // A second sequence over the same mapped blocks, each writing its own blocks after them.
                 second.reserve(prompt.length);
                 assertThat(forward.forward(rest, positions(192, prompt.length), second, new int[] {rest.length - 1}))
-                        .containsExactly(fromRam);
+                        .containsExactly(fromRam, sameBlocks);
             }
             try (KvBlockPool pool = new KvBlockPool(layout, 16 * layout.blockBytes(), fingerprint.bytes());
                  KvPrefix read = KvPrefixFile.load(file, pool, fingerprint, false);
@@ -198,7 +192,7 @@ class PrefixCacheTest {
                 assertThat(pool.stats().mappedBlocks()).isZero();
                 reuser.reserve(prompt.length);
                 assertThat(forward.forward(rest, positions(192, prompt.length), reuser, new int[] {rest.length - 1}))
-                        .as("read into pool memory instead").containsExactly(fromRam);
+                        .as("read into pool memory instead").containsExactly(fromRam, sameBlocks);
             }
         }
     }
