@@ -26,9 +26,14 @@ final class ExtractionProtocol {
     static final int DONE = 0x13;
     /** Child to server: the file could not be read. Followed by the message and the media type. */
     static final int FAILED = 0x14;
+    /**
+     * Child to server: OCR starts on a page. Followed by n, N (page n of the N it reads) and the
+     * milliseconds the page may take; the server's time limit starts over with that allowance.
+     */
+    static final int OCR_PAGE = 0x15;
 
     /** Sent with READY; a child from another build of Lectern is refused rather than misread. */
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     private ExtractionProtocol() {
     }

@@ -80,7 +80,9 @@ class ExtractionBenchmarkTest {
         try (Stream<Path> listing = Files.list(corpus)) {
             files = listing.filter(f -> !f.getFileName().toString().equals("README.md")).sorted().toList();
         }
-        try (IsolatedTextExtractor isolated = new IsolatedTextExtractor(DataSize.ofMegabytes(512), 20_000_000)) {
+        // With OCR as the server's defaults have it (scans are read where tesseract is installed).
+        OcrSettings ocr = new OcrSettings(true, "eng", Duration.ofSeconds(60), "");
+        try (IsolatedTextExtractor isolated = new IsolatedTextExtractor(DataSize.ofMegabytes(512), 20_000_000, ocr)) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
                 long started = System.nanoTime();

@@ -1,0 +1,152 @@
+package dev.lectern.documents;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.common.PDRectangle;
+import org.apache.pdfbox.rendering.ImageType;
+import org.apache.pdfbox.rendering.PDFRenderer;
+
+/**
+ * Reads scanned pages with {@link TesseractOcr}, one page at a time, telling the listener before each
+ * ({@code ocr} stage, page n of N) so that the server can show progress and give each page its own time
+ * limit. PDF pages are rendered by PDFBox (the version Tika parses with) in grey at 300 dpi, the
+ * resolution Tesseract is trained for; a very large page gets fewer dots, so that one page cannot take
+ * the extraction process's whole heap. A TIFF's pages are read one by one; other pictures are one page,
+ * handed to tesseract as they are.
+ */
+final class ScanReader {
+
+    private static final float DPI = 300;
+    /** About 40 megapixels: an A4 page at 300 dpi is 8.7, a 1 byte per pixel grey page fits any heap we give. */
+    private static final double MOST_PIXELS = 40e6;
+
+    private final TesseractOcr ocr;
+
+    ScanReader(TesseractOcr ocr) {
+        this.ocr = ocr;
+    }
+
+    /**
+     * The text of the given pages of a PDF (numbers from 1), by page. A page OCR could not read gets a
+     * line saying so, so that the model (and a reader of the text) knows the page was not read.
+     */
+    Map<Integer, String> readPdfPages(Path pdf, List<Integer> pages, ExtractionListener listener)
+            throws IOException, TesseractOcr.LanguageMissing, InterruptedException {
+        Map<Integer, String> read = new LinkedHashMap<>();
+        try (PDDocument document = Loader.loadPDF(pdf.toFile())) {
+            PDFRenderer renderer = new PDFRenderer(document);
+            int done = 0;
+            for (int page : pages) {
+                listener.ocrPage(++done, pages.size());
+                checkInterrupted();
+                PDRectangle box = document.getPage(page - 1).getCropBox();
+                BufferedImage image = renderer.renderImageWithDPI(page - 1, dpiFor(box), ImageType.GRAY);
+                read.put(page, readImage(image, page));
+            }
+        }
+        return read;
+    }
+
+    /** The pages of a picture file: one for PNG or JPEG, each page of a TIFF. */
+    List<String> readPictures(Path file, String mediaType, ExtractionListener listener)
+            throws IOException, TesseractOcr.LanguageMissing, InterruptedException {
+        if (mediaType.equals("image/tiff")) {
+            List<String> tiffPages = readTiffPages(file, listener);
+            if (tiffPages != null) {
+                return tiffPages;
+            }
+        }
+        listener.ocrPage(1, 1);
+        return List.of(readFile(file, 1));
+    }
+
+    /** Each page of a TIFF, or null when Java's TIFF reader cannot open it (then tesseract reads the file). */
+    private List<String> readTiffPages(Path file, ExtractionListener listener)
+            throws IOException, TesseractOcr.LanguageMissing, InterruptedException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                return null;
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in);
+                int count = reader.getNumImages(true);
+                List<String> texts = new ArrayList<>(count);
+                for (int index = 0; index < count; index++) {
+                    listener.ocrPage(index + 1, count);
+                    checkInterrupted();
+                    texts.add(readImage(reader.read(index), index + 1));
+                }
+                return texts;
+            } catch (IOException | RuntimeException unreadable) {
+                return null;
+            } finally {
+                reader.dispose();
+            }
+        }
+    }
+
+    private String readImage(BufferedImage image, int page) throws IOException, TesseractOcr.LanguageMissing {
+        Path png = Files.createTempFile("lectern-ocr-", ".png");
+        try {
+            ImageIO.write(image, "png", png.toFile());
+            return readFile(png, page);
+        } finally {
+            Files.deleteIfExists(png);
+        }
+    }
+
+    private String readFile(Path image, int page) throws TesseractOcr.LanguageMissing {
+        try {
+            return tidy(ocr.read(image));
+        } catch (TesseractOcr.PageFailed failed) {
+            return "(Page " + page + " could not be read: " + failed.getMessage() + ".)";
+        }
+    }
+
+    /**
+     * Tesseract writes one line per printed line and a blank line between blocks, like a PDF's text
+     * layer: the same joiner makes paragraphs of them (hyphenated line ends are settled with the rest
+     * of the document's). The form feed ends its page.
+     */
+    static String tidy(String ocrText) {
+        StringBuilder text = new StringBuilder();
+        for (String paragraph : ocrText.replace('\f', '\n').strip().split("\n\\s*\n")) {
+            String joined = PdfLineJoiner.join(paragraph.strip());
+            if (!joined.isEmpty()) {
+                text.append(joined).append("\n\n");
+            }
+        }
+        return text.toString().strip();
+    }
+
+    private static float dpiFor(PDRectangle box) {
+        double squareInches = (box.getWidth() / 72.0) * (box.getHeight() / 72.0);
+        if (squareInches <= 0) {
+            return DPI;
+        }
+        return (float) Math.min(DPI, Math.sqrt(MOST_PIXELS / squareInches));
+    }
+
+    /** The in-process watchdog interrupts the thread past the time limit; stop between pages. */
+    private static void checkInterrupted() throws InterruptedException {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException("extraction stopped");
+        }
+    }
+}
