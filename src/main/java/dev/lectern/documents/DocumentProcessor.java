@@ -240,7 +240,7 @@ class DocumentProcessor implements DisposableBean {
     private static Document withTokenCount(Document d, int tokenCount) {
         return new Document(d.id(), d.ownerId(), d.filename(), d.mediaType(), d.sizeBytes(), d.sha256(), d.title(),
                 d.author(), d.language(), d.pageCount(), tokenCount, d.textChars(), d.status(), d.error(), d.note(),
-                d.createdAt(), d.updatedAt(), d.extractedAt(), d.prefixKey(), d.shared(), d.ownerName());
+                d.createdAt(), d.updatedAt(), d.extractedAt(), d.prefixKey(), d.shared(), d.ownerName(), d.pagesKnown());
     }
 
     private void publishCurrent(UUID id) {

@@ -33,7 +33,7 @@ final class ExtractionProtocol {
     static final int OCR_PAGE = 0x15;
 
     /** Sent with READY; a child from another build of Lectern is refused rather than misread. */
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     private ExtractionProtocol() {
     }
@@ -66,6 +66,7 @@ final class ExtractionProtocol {
         writeString(out, document.author());
         writeString(out, document.language());
         out.writeInt(document.pageCount() == null ? -1 : document.pageCount());
+        out.writeBoolean(document.pagesKnown());
     }
 
     /** Reads the body of a {@link #DONE} frame (its tag already read). */
@@ -76,6 +77,7 @@ final class ExtractionProtocol {
         String author = readString(in);
         String language = readString(in);
         int pages = in.readInt();
-        return new ExtractedDocument(mediaType, text, title, author, language, pages < 0 ? null : pages);
+        boolean pagesKnown = in.readBoolean();
+        return new ExtractedDocument(mediaType, text, title, author, language, pages < 0 ? null : pages, pagesKnown);
     }
 }

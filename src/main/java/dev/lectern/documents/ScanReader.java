@@ -4,7 +4,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,19 +33,38 @@ final class ScanReader {
     /** About 40 megapixels: an A4 page at 300 dpi is 8.7, a 1 byte per pixel grey page fits any heap we give. */
     private static final double MOST_PIXELS = 40e6;
 
+    /**
+     * What OCR made of the pages, by page number: their text, or for a page it could not read a line
+     * saying so, so that the model (and a reader of the text) knows the page was not read.
+     * {@code failures} holds why, for the pages it could not read.
+     */
+    record Pages(Map<Integer, String> texts, Map<Integer, String> failures) {
+
+        /** Every page failed: there is nothing to show but the notes. */
+        boolean noneRead() {
+            return !texts.isEmpty() && failures.size() == texts.size();
+        }
+
+        /** The first failure, for a message about the whole document. */
+        String firstFailure() {
+            return failures.entrySet().iterator().next().getValue();
+        }
+
+        List<String> inOrder() {
+            return List.copyOf(texts.values());
+        }
+    }
+
     private final TesseractOcr ocr;
 
     ScanReader(TesseractOcr ocr) {
         this.ocr = ocr;
     }
 
-    /**
-     * The text of the given pages of a PDF (numbers from 1), by page. A page OCR could not read gets a
-     * line saying so, so that the model (and a reader of the text) knows the page was not read.
-     */
-    Map<Integer, String> readPdfPages(Path pdf, List<Integer> pages, ExtractionListener listener)
+    /** The given pages of a PDF (numbers from 1). */
+    Pages readPdfPages(Path pdf, List<Integer> pages, ExtractionListener listener)
             throws IOException, TesseractOcr.LanguageMissing, InterruptedException {
-        Map<Integer, String> read = new LinkedHashMap<>();
+        Pages read = new Pages(new LinkedHashMap<>(), new LinkedHashMap<>());
         try (PDDocument document = Loader.loadPDF(pdf.toFile())) {
             PDFRenderer renderer = new PDFRenderer(document);
             int done = 0;
@@ -55,27 +73,29 @@ final class ScanReader {
                 checkInterrupted();
                 PDRectangle box = document.getPage(page - 1).getCropBox();
                 BufferedImage image = renderer.renderImageWithDPI(page - 1, dpiFor(box), ImageType.GRAY);
-                read.put(page, readImage(image, page));
+                readImage(image, page, read);
             }
         }
         return read;
     }
 
     /** The pages of a picture file: one for PNG or JPEG, each page of a TIFF. */
-    List<String> readPictures(Path file, String mediaType, ExtractionListener listener)
+    Pages readPictures(Path file, String mediaType, ExtractionListener listener)
             throws IOException, TesseractOcr.LanguageMissing, InterruptedException {
         if (mediaType.equals("image/tiff")) {
-            List<String> tiffPages = readTiffPages(file, listener);
+            Pages tiffPages = readTiffPages(file, listener);
             if (tiffPages != null) {
                 return tiffPages;
             }
         }
         listener.ocrPage(1, 1);
-        return List.of(readFile(file, 1));
+        Pages read = new Pages(new LinkedHashMap<>(), new LinkedHashMap<>());
+        readFile(file, 1, read);
+        return read;
     }
 
     /** Each page of a TIFF, or null when Java's TIFF reader cannot open it (then tesseract reads the file). */
-    private List<String> readTiffPages(Path file, ExtractionListener listener)
+    private Pages readTiffPages(Path file, ExtractionListener listener)
             throws IOException, TesseractOcr.LanguageMissing, InterruptedException {
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
@@ -86,13 +106,13 @@ final class ScanReader {
             try {
                 reader.setInput(in);
                 int count = reader.getNumImages(true);
-                List<String> texts = new ArrayList<>(count);
+                Pages read = new Pages(new LinkedHashMap<>(), new LinkedHashMap<>());
                 for (int index = 0; index < count; index++) {
                     listener.ocrPage(index + 1, count);
                     checkInterrupted();
-                    texts.add(readImage(reader.read(index), index + 1));
+                    readImage(reader.read(index), index + 1, read);
                 }
-                return texts;
+                return read;
             } catch (IOException | RuntimeException unreadable) {
                 return null;
             } finally {
@@ -101,21 +121,22 @@ final class ScanReader {
         }
     }
 
-    private String readImage(BufferedImage image, int page) throws IOException, TesseractOcr.LanguageMissing {
+    private void readImage(BufferedImage image, int page, Pages read) throws IOException, TesseractOcr.LanguageMissing {
         Path png = Files.createTempFile("lectern-ocr-", ".png");
         try {
             ImageIO.write(image, "png", png.toFile());
-            return readFile(png, page);
+            readFile(png, page, read);
         } finally {
             Files.deleteIfExists(png);
         }
     }
 
-    private String readFile(Path image, int page) throws TesseractOcr.LanguageMissing {
+    private void readFile(Path image, int page, Pages read) throws TesseractOcr.LanguageMissing {
         try {
-            return tidy(ocr.read(image));
+            read.texts().put(page, tidy(ocr.read(image)));
         } catch (TesseractOcr.PageFailed failed) {
-            return "(Page " + page + " could not be read: " + failed.getMessage() + ".)";
+            read.failures().put(page, failed.getMessage());
+            read.texts().put(page, "(Page " + page + " could not be read: " + failed.getMessage() + ".)");
         }
     }
 

@@ -8,8 +8,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import org.apache.tika.detect.EncodingDetector;
@@ -47,6 +47,14 @@ final class TikaTextExtractor implements TextExtractor {
     /** Pictures read by OCR as a whole; Tesseract (leptonica) opens each of them. */
     private static final Set<String> PICTURES = Set.of("image/png", "image/jpeg", "image/tiff", "image/bmp",
             "image/gif", "image/webp");
+
+    /** Word files whose page starts {@link DocxPageBreaks} can mark. */
+    private static final Set<String> WORD = Set.of("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.ms-word.document.macroenabled.12");
+
+    private static final String RTF = "application/rtf";
+    /** The marks {@link DocxPageBreaks} and {@link RtfTableMarks} put into copies: U+E000, one of U+E001–U+E005, U+E000. */
+    private static final Pattern SENTINEL = Pattern.compile("\uE000[\uE001-\uE005]\uE000");
 
     private final AutoDetectParser parser = new AutoDetectParser();
     private final int maxCharacters;
@@ -88,7 +96,17 @@ final class TikaTextExtractor implements TextExtractor {
             StructuredTextHandler handler = new StructuredTextHandler(StructuredTextHandler.Layout.of(detected), maxCharacters,
                     deadline, listener::pageStarted);
             ParseContext context = new EmbeddedDocumentReader(parser, handler, maxCharacters, deadline).install(parseContext());
-            parser.parse(in, handler, metadata, context);
+            // Word's page starts and RTF's table cells and rows, marked in a copy of the file: Tika reports neither.
+            boolean word = WORD.contains(mediaType);
+            boolean rtf = mediaType.equals(RTF);
+            Path withMarks = word ? DocxPageBreaks.markedCopy(file) : rtf ? RtfTableMarks.markedCopy(file) : null;
+            try (TikaInputStream marked = withMarks == null ? null : TikaInputStream.get(withMarks)) {
+                parser.parse(marked != null ? marked : in, handler, metadata, context);
+            } finally {
+                if (withMarks != null) {
+                    Files.deleteIfExists(withMarks);
+                }
+            }
             String reported = metadata.get(Metadata.CONTENT_TYPE);
             if (reported != null) {
                 mediaType = reported;
@@ -98,8 +116,20 @@ final class TikaTextExtractor implements TextExtractor {
             }
             String text = handler.text();
             Integer pages = pageCount(metadata, handler.pages());
+            boolean pagesKnown = StructuredTextHandler.PAGE_MARKER.matcher(text).find();
+            if (rtf) {
+                text = RtfTables.apply(text);
+            }
+            if (word) {
+                DocxPageMarkers.Result marked = DocxPageMarkers.apply(text, pages);
+                text = marked.text();
+                pages = marked.pageCount();
+                pagesKnown = marked.pagesKnown();
+            }
+            // Whatever a marked copy left unplaced (an embedded file's text, say) must not reach the model.
+            text = SENTINEL.matcher(text).replaceAll("");
             if (mediaType.startsWith("application/pdf") && ocr.installed()) {
-                text = withScannedPages(file, text, listener);
+                text = withScannedPages(file, text, mediaType, listener);
             }
             if (StructuredTextHandler.PAGE_MARKER.matcher(text).replaceAll("").isBlank()) {
                 throw noText(mediaType, pages);
@@ -110,7 +140,7 @@ final class TikaTextExtractor implements TextExtractor {
             }
             return new ExtractedDocument(mediaType, text, clean(metadata.get(TikaCoreProperties.TITLE)),
                     joined(metadata.getValues(TikaCoreProperties.CREATOR)),
-                    clean(metadata.get(TikaCoreProperties.LANGUAGE)), pages);
+                    clean(metadata.get(TikaCoreProperties.LANGUAGE)), pages, pagesKnown);
         } catch (ExtractionFailedException failure) {
             throw failure;
         } catch (TesseractOcr.LanguageMissing missing) {
@@ -124,15 +154,25 @@ final class TikaTextExtractor implements TextExtractor {
     }
 
     /** Pages with (almost) no text get the text OCR reads in their picture; a failure of one page is noted on it. */
-    private String withScannedPages(Path file, String text, ExtractionListener listener)
-            throws IOException, TesseractOcr.LanguageMissing, InterruptedException {
+    private String withScannedPages(Path file, String text, String mediaType, ExtractionListener listener)
+            throws IOException, TesseractOcr.LanguageMissing, InterruptedException, ExtractionFailedException {
         TextPages paged = TextPages.of(text);
         List<Integer> scanned = paged.pagesWithoutText();
         if (scanned.isEmpty()) {
             return text;
         }
-        Map<Integer, String> read = scans.readPdfPages(file, scanned, listener);
-        return Dehyphenator.resolve(paged.withPages(read));
+        ScanReader.Pages read = scans.readPdfPages(file, scanned, listener);
+        if (read.noneRead() && scanned.size() == paged.pages()) {
+            throw unreadScan(mediaType, read);
+        }
+        return Dehyphenator.resolve(paged.withPages(read.texts()));
+    }
+
+    /** Nothing but notes of pages OCR could not read is no document: say why instead. */
+    private static ExtractionFailedException unreadScan(String mediaType, ScanReader.Pages read) {
+        return new ExtractionFailedException("This " + describe(mediaType) + " is a scan, and OCR could not read "
+                + (read.failures().size() == 1 ? "its page" : "any of its " + read.failures().size() + " pages")
+                + ": " + read.firstFailure() + ".", mediaType, null);
     }
 
     /** A PNG, JPEG or TIFF upload: its text is whatever OCR reads in it, a TIFF's pages marked like a PDF's. */
@@ -147,7 +187,11 @@ final class TikaTextExtractor implements TextExtractor {
             throw new ExtractionFailedException("No text found in this " + kind + ": this document is a scan and OCR "
                     + "is not installed: install tesseract-ocr on the server, then upload it again.", mediaType, null);
         }
-        List<String> pages = scans.readPictures(file, mediaType, listener);
+        ScanReader.Pages read = scans.readPictures(file, mediaType, listener);
+        if (read.noneRead()) {
+            throw unreadScan(mediaType, read);
+        }
+        List<String> pages = read.inOrder();
         StringBuilder text = new StringBuilder();
         for (int page = 1; page <= pages.size(); page++) {
             if (pages.size() > 1) {

@@ -101,6 +101,7 @@ class DocumentApiTest {
         assertThat(done.prefix().tokens()).isGreaterThan(done.tokenCount());
         assertThat(done.mediaType()).isEqualTo("application/pdf");
         assertThat(done.pageCount()).isEqualTo(3);
+        assertThat(done.pagesKnown()).as("a PDF's pages are marked").isTrue();
         assertThat(done.tokenCount()).isPositive();
         assertThat(done.message()).isNull();
 
@@ -145,6 +146,7 @@ class DocumentApiTest {
         DocumentResponse done = awaitFinal(ADMIN, ADMIN_PASSWORD, uploaded.id().toString());
 
         assertThat(done.status()).isEqualTo(DocumentStatus.TOO_LONG);
+        assertThat(done.pagesKnown()).as("plain text has no pages").isFalse();
         assertThat(done.tokenCount()).isGreaterThan(1024);
         String tokens = String.format(java.util.Locale.ROOT, "%,d", done.tokenCount());
         assertThat(done.message()).contains("the document is " + tokens + " tokens", "context holds 1,024",

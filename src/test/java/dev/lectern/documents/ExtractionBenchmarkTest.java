@@ -88,8 +88,8 @@ class ExtractionBenchmarkTest {
                 long started = System.nanoTime();
                 try {
                     ExtractedDocument document = isolated.extract(file, name, Duration.ofMinutes(2), page -> { });
-                    System.out.printf(Locale.ROOT, "%-45s extracted %s, pages %s, %,d chars, %d ms, title %s: %s%n", name,
-                            document.mediaType(), document.pageCount(), document.text().length(),
+                    System.out.printf(Locale.ROOT, "%-45s extracted %s, pages %s (known: %s), %,d chars, %d ms, title %s: %s%n",
+                            name, document.mediaType(), document.pageCount(), document.pagesKnown(), document.text().length(),
                             (System.nanoTime() - started) / 1_000_000, document.title(), snippet(document.text()));
                     if (texts != null) {
                         Files.writeString(texts.resolve(name + ".txt"), document.text());

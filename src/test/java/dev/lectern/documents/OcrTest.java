@@ -122,6 +122,36 @@ class OcrTest {
                 .hasMessageContaining("\"tlh\"").hasMessageContaining("lectern.documents.ocr-languages");
     }
 
+    /**
+     * A stand-in tesseract that answers its version but never finishes a page: each page is stopped at its
+     * limit, the document goes on, and a page not read says so in the text; a scan with no page read fails.
+     */
+    @Test
+    void aPagePastItsTimeLimitIsStoppedAndSaysSo() throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("slow-tesseract"));
+        Path program = bin.resolve("tesseract");
+        Files.writeString(program, """
+                #!/bin/sh
+                case "$1" in --version|--list-langs|"") echo "tesseract 5.3.0"; exit 0;; esac
+                exec sleep 60
+                """);
+        assertThat(program.toFile().setExecutable(true)).isTrue();
+        OcrSettings slow = new OcrSettings(true, "eng", Duration.ofSeconds(1), bin.toString());
+        TikaTextExtractor extractor = new TikaTextExtractor(1_000_000, slow);
+
+        long started = System.nanoTime();
+        ExtractedDocument mixed = extractor.extract(write("mixed.pdf", ScannedPages.pdf(
+                java.util.Arrays.asList(FIRST_SCAN, null), TEXT_LAYER)), "mixed.pdf", Duration.ofSeconds(60), page -> { });
+        assertThat(mixed.text()).contains("[Page 1]\n\n(Page 1 could not be read: OCR took longer than 1 s "
+                + "(lectern.documents.ocr-page-timeout).)", "[Page 2]\n\n" + TEXT_LAYER);
+        Path png = write("note.png", ScannedPages.png(FIRST_SCAN));
+        assertThatThrownBy(() -> extractor.extract(png, "note.png", Duration.ofSeconds(60), page -> { }))
+                .isInstanceOf(ExtractionFailedException.class)
+                .hasMessageContaining("is a scan, and OCR could not read its page: OCR took longer than 1 s");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("each page stopped at its limit, not after 60 s")
+                .isLessThan(Duration.ofSeconds(30));
+    }
+
     @Test
     void theSettingsCrossToAChildAsArguments() {
         OcrSettings settings = new OcrSettings(true, "eng+deu", Duration.ofSeconds(45), "/opt/tesseract/bin");

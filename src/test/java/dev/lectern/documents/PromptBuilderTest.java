@@ -74,7 +74,7 @@ class PromptBuilderTest {
     private static PromptDocument doc(String filename, String title, String sha256, Instant created, String text) {
         Document d = new Document(UUID.nameUUIDFromBytes(filename.getBytes()), 1, filename, "application/pdf", 10,
                 sha256.repeat(32), title, null, null, 1, 42, text.length(), DocumentStatus.EXTRACTED, null, null,
-                created, created, created, null, false, "alice");
+                created, created, created, null, false, "alice", true);
         return new PromptDocument(d, text);
     }
 
