@@ -70,6 +70,23 @@ class OcrTest {
         assertThat(progress).extracting(p -> p[0] + "/" + p[1]).containsExactly("1/1");
     }
 
+    @Test
+    void eachPageOfATiffIsReadAndMarked() throws Exception {
+        assumeTesseract();
+        List<int[]> progress = new ArrayList<>();
+        ExtractedDocument read = new TikaTextExtractor(1_000_000, AUTO).extract(write("scan.tiff",
+                ScannedPages.tiff(List.of(FIRST_SCAN, SECOND_SCAN))), "scan.tiff", Duration.ofSeconds(60), listener(progress));
+
+        assertThat(read.mediaType()).isEqualTo("image/tiff");
+        assertThat(read.pageCount()).isEqualTo(2);
+        assertThat(read.pagesKnown()).isTrue();
+        assertThat(progress).extracting(p -> p[0] + "/" + p[1]).containsExactly("1/2", "2/2");
+        String text = read.text();
+        assertThat(text).startsWith("[Page 1]");
+        assertThat(text.substring(0, text.indexOf("[Page 2]"))).contains("Never open the lid while the rotor is spinning");
+        assertThat(text.substring(text.indexOf("[Page 2]"))).contains("Record each service in the equipment logbook");
+    }
+
     /** The child sends each OCR page as a frame of its own; its parent relays it. */
     @Test
     void anExtractionProcessReadsAScanAndReportsItsPages() throws Exception {
