@@ -23,15 +23,16 @@ import org.apache.pdfbox.rendering.PDFRenderer;
  * Reads scanned pages with {@link TesseractOcr}, one page at a time, telling the listener before each
  * ({@code ocr} stage, page n of N) so that the server can show progress and give each page its own time
  * limit. PDF pages are rendered by PDFBox (the version Tika parses with) in grey at 300 dpi, the
- * resolution Tesseract is trained for; a very large page gets fewer dots, so that one page cannot take
- * the extraction process's whole heap. A TIFF's pages are read one by one; other pictures are one page,
+ * resolution Tesseract is trained for; a page gets fewer dots where its picture would take more than a
+ * sixteenth of the heap (PDFBox draws through an RGB image four times the size of the grey one), so that
+ * a poster-sized page, or a small extraction heap, is read less sharply rather than killing the process. A TIFF's pages are read one by one; other pictures are one page,
  * handed to tesseract as they are.
  */
 final class ScanReader {
 
     private static final float DPI = 300;
-    /** About 40 megapixels: an A4 page at 300 dpi is 8.7, a 1 byte per pixel grey page fits any heap we give. */
-    private static final double MOST_PIXELS = 40e6;
+    /** At most 40 megapixels (an A4 page at 300 dpi is 8.7), and a sixteenth of the heap at a byte a pixel. */
+    private static final double MOST_PIXELS = Math.min(40e6, Runtime.getRuntime().maxMemory() / 16.0);
 
     /**
      * What OCR made of the pages, by page number: their text, or for a page it could not read a line
