@@ -27,6 +27,10 @@ FROM ${RUNTIME_IMAGE}
 # here with the way out rather than at the first request (RUNTIME_IMAGE=eclipse-temurin:25-jdk works).
 RUN java --list-modules | grep -q '^jdk.incubator.vector@' \
     || { echo "This Java runtime lacks jdk.incubator.vector; build with --build-arg RUNTIME_IMAGE=eclipse-temurin:25-jdk" >&2; exit 1; }
+# Tesseract reads scanned pages and pictures (lectern.documents.ocr); add tesseract-ocr-deu, -fra, ... for
+# other languages and list them in LECTERN_DOCUMENTS_OCR_LANGUAGES (eng+deu).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends tesseract-ocr >/dev/null \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system lectern \
     && useradd --system --gid lectern --home-dir /var/lib/lectern --shell /usr/sbin/nologin lectern \
     && mkdir -p /var/lib/lectern /models /opt/lectern \

@@ -2,6 +2,8 @@
 // [pp. 3-5] or, with several documents, [Title, p. 3]. Each page number becomes a link that opens the
 // document at that page: the browser's PDF viewer at #page=N for PDFs, the extracted text scrolled to its
 // [Page N] marker otherwise. Links are built as DOM nodes from the (sanitized) text, never as HTML.
+// A document whose pages are not known (pagesKnown: false, e.g. a Word file that records no page starts)
+// gets no links: its text has no [Page N] markers, so a page number the model gives would point nowhere.
 
 const CITATION = /[[(]([^[\]()]{0,160}?)\b(pp?\.|pages?)\s*(\d{1,5}(?:\s*(?:[-–—,]|and)\s*\d{1,5})*)\s*[\])]/gi;
 const PAGE_NUMBER = /\d{1,5}/g;
@@ -66,9 +68,17 @@ function pageLink(page, document) {
     return link;
 }
 
+/** Whether a document's page citations can be followed; documents from before the field count as known. */
+export function hasPages(document) {
+    return document.pagesKnown !== false;
+}
+
 function citationNode(match, documents) {
     const [, titlePart, word, pages] = match;
     const document = resolveDocument(titlePart, documents);
+    if (document && !hasPages(document)) {
+        return null;
+    }
     const span = window.document.createElement('span');
     span.className = 'citation';
     span.append(match[0][0] + titlePart + word + ' ');
@@ -84,7 +94,7 @@ function citationNode(match, documents) {
 
 /** Turns every citation in the text under {@code root} into page links, leaving code and links alone. */
 export function linkCitations(root, documents) {
-    if (!documents.length) {
+    if (!documents.some(hasPages)) {
         return;
     }
     const walker = window.document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
@@ -113,7 +123,7 @@ export function linkCitations(root, documents) {
         let last = 0;
         for (const match of matches) {
             fragment.append(value.slice(last, match.index));
-            fragment.append(citationNode(match, documents));
+            fragment.append(citationNode(match, documents) ?? match[0]);
             last = match.index + match[0].length;
         }
         fragment.append(value.slice(last));

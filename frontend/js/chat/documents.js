@@ -26,6 +26,11 @@ export function statusBadge(doc, live = {}) {
         case 'uploaded':
             return { text: 'queued', kind: 'working' };
         case 'extracting':
+            // stage 'ocr': Tesseract reads scanned pages, page pagesDone of the pageCount it reads.
+            if (live.stage === 'ocr' && live.pagesDone && live.pageCount) {
+                return { text: `reading scan ${live.pagesDone}/${live.pageCount}`, kind: 'working',
+                    title: 'OCR: the pages have no text layer, so their pictures are read' };
+            }
             return {
                 text: live.pagesDone && live.pageCount ? `extracting ${live.pagesDone}/${live.pageCount}`
                     : live.pagesDone ? `extracting p. ${live.pagesDone}` : 'extracting',

@@ -8,7 +8,7 @@ import { ConversationList } from './conversations.js';
 import { DocumentPanel, isAskable } from './documents.js';
 import { AnswerView, QuestionView } from './messages.js';
 import { TextViewer } from './viewer.js';
-import { isPdf, pageHref } from './citations.js';
+import { hasPages, isPdf, pageHref } from './citations.js';
 import { number, percent } from './format.js';
 
 const $ = (id) => document.getElementById(id);
@@ -91,7 +91,8 @@ const connection = new ChatConnection({ onMessage: received, onState: connection
 /** The documents citations in the open conversation can point to (with titles from the sidebar's copy). */
 function citationDocuments() {
     const refs = current.id ? current.documents : documents.selection();
-    return refs.map((ref) => ({ ...ref, title: documents.get(ref.id)?.title ?? ref.title }));
+    return refs.map((ref) => ({ ...ref, title: documents.get(ref.id)?.title ?? ref.title,
+        pagesKnown: documents.get(ref.id)?.pagesKnown ?? ref.pagesKnown }));
 }
 
 function newConversation({ push = true } = {}) {
@@ -672,7 +673,7 @@ function chooseDocument(link) {
     const heading = document.createElement('p');
     heading.textContent = `Page ${page} of which document?`;
     menu.append(heading);
-    for (const doc of citationDocuments()) {
+    for (const doc of citationDocuments().filter(hasPages)) {
         const choice = document.createElement('a');
         choice.setAttribute('role', 'menuitem');
         choice.textContent = doc.filename;

@@ -95,6 +95,10 @@ public record LecternProperties(
      * parsers run: in child processes of {@code extractionHeap} each (a crash or out-of-memory costs one
      * document), or inside the server (less memory and start-up, no protection). {@code prestart} starts
      * one child as soon as the app is ready, so the first upload does not wait seconds for a JVM.
+     * {@code ocr}: whether pages without a text layer and image uploads are read with Tesseract
+     * ({@code auto}: when it is installed), in {@code ocrLanguages} (Tesseract's codes joined by '+',
+     * e.g. {@code eng+deu}), each page within {@code ocrPageTimeout}; {@code ocrTesseractPath} is the
+     * folder holding the tesseract program when it is not on the PATH (empty: the PATH).
      */
     public record Documents(
             @NotNull DataSize maxUpload,
@@ -103,7 +107,19 @@ public record LecternProperties(
             @Min(1) @Max(64) int extractionThreads,
             @NotNull Isolation isolation,
             @NotNull DataSize extractionHeap,
-            boolean prestart) {
+            boolean prestart,
+            @NotNull Ocr ocr,
+            @NotBlank String ocrLanguages,
+            @NotNull Duration ocrPageTimeout,
+            String ocrTesseractPath) {
+
+        /** Whether scans and pictures are read by OCR. */
+        public enum Ocr {
+            /** With Tesseract where it is installed; without it, a scan fails saying what to install. */
+            AUTO,
+            /** Never: a scan fails as having no text. */
+            OFF
+        }
 
         /** Where document parsers run. */
         public enum Isolation {

@@ -15,12 +15,13 @@ import dev.lectern.documents.DocumentStatus;
 public record ConversationView(UUID id, String title, List<DocumentRef> documents, boolean documentsIntact,
                                Instant createdAt, Instant updatedAt, List<MessageView> messages) {
 
-    /** What the page needs of a document to show it and open it at a page. */
+    /** What the page needs of a document to show it and open it at a page ({@code pagesKnown}: whether it can). */
     public record DocumentRef(UUID id, String filename, String mediaType, Integer pageCount, Integer tokenCount,
-                              DocumentStatus status) {
+                              DocumentStatus status, boolean pagesKnown) {
 
         static DocumentRef of(Document d) {
-            return new DocumentRef(d.id(), d.filename(), d.mediaType(), d.pageCount(), d.tokenCount(), d.status());
+            return new DocumentRef(d.id(), d.filename(), d.mediaType(), d.pageCount(), d.tokenCount(), d.status(),
+                    d.pagesKnown());
         }
     }
 

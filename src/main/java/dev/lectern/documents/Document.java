@@ -8,7 +8,8 @@ import java.util.UUID;
  * asked for). {@code error} explains a {@code failed} or {@code too_long} status; {@code note} explains
  * what an {@code extracted} document lacks (no token count without a model, no encoding); {@code prefixKey}
  * names the prefix-cache entry of a {@code ready} one. {@code shared}: every member of the team may read
- * and ask about it (only its owner may delete it or stop sharing it).
+ * and ask about it (only its owner may delete it or stop sharing it). {@code pagesKnown}: its text marks
+ * its pages with {@code [Page N]}, so answers may cite them.
  */
 public record Document(
         UUID id,
@@ -31,7 +32,8 @@ public record Document(
         Instant extractedAt,
         String prefixKey,
         boolean shared,
-        String ownerName) {
+        String ownerName,
+        boolean pagesKnown) {
 
     /** Whether {@code userId} may read it: its owner, or anyone once it is shared with the team. */
     public boolean isReadableBy(long userId) {

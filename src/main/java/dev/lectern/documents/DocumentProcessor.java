@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,8 @@ class DocumentProcessor implements DisposableBean {
     private final DocumentPrefixes prefixes;
     private final TextExtractor extractor;
     private final Duration timeout;
+    /** How long each page OCR reads may take, on top of the parse's timeout. */
+    private final Duration ocrPageAllowance;
     private final boolean prestart;
     private final ExecutorService workers;
     private final ScheduledExecutorService watchdog;
@@ -70,9 +73,11 @@ class DocumentProcessor implements DisposableBean {
         this.prefixes = prefixes;
         LecternProperties.Documents settings = properties.documents();
         this.extractor = switch (settings.isolation()) {
-            case PROCESS -> new IsolatedTextExtractor(settings.extractionHeap(), settings.maxCharacters());
-            case IN_PROCESS -> new TikaTextExtractor(settings.maxCharacters());
+            case PROCESS -> new IsolatedTextExtractor(settings.extractionHeap(), settings.maxCharacters(),
+                    OcrSettings.of(settings));
+            case IN_PROCESS -> new TikaTextExtractor(settings.maxCharacters(), OcrSettings.of(settings));
         };
+        this.ocrPageAllowance = OcrSettings.of(settings).pageAllowance();
         this.timeout = properties.documents().extractionTimeout();
         AtomicInteger threadNumber = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(properties.documents().extractionThreads(), runnable -> {
@@ -174,21 +179,34 @@ class DocumentProcessor implements DisposableBean {
         UUID id = document.id();
         Thread worker = Thread.currentThread();
         String timedOut = ExtractionFailedException.timedOut("file", timeout, null, null).getMessage();
-        ScheduledFuture<?> alarm = watchdog.schedule(() -> {
+        Runnable stop = () -> {
             if (documents.failWhileExtracting(id, timedOut)) {
-                log.warn("Extraction of {} ({}) passed its {} s limit without stopping; interrupting it",
-                        document.filename(), id, timeout.toSeconds());
+                log.warn("Extraction of {} ({}) passed its time limit without stopping; interrupting it",
+                        document.filename(), id);
                 worker.interrupt();
                 publishCurrent(id);
             }
-        }, timeout.plus(WATCHDOG_GRACE).toMillis(), TimeUnit.MILLISECONDS);
+        };
+        AtomicReference<ScheduledFuture<?>> alarm = new AtomicReference<>(
+                watchdog.schedule(stop, timeout.plus(WATCHDOG_GRACE).toMillis(), TimeUnit.MILLISECONDS));
         AtomicLong lastProgress = new AtomicLong(System.nanoTime());
         try {
-            return extractor.extract(store.pathOf(document.sha256()), document.filename(), timeout, page -> {
-                long now = System.nanoTime();
-                if (now - lastProgress.get() >= PROGRESS_INTERVAL_NANOS) {
-                    lastProgress.set(now);
-                    events.publish(DocumentEvent.extractingPage(document, page));
+            return extractor.extract(store.pathOf(document.sha256()), document.filename(), timeout, new ExtractionListener() {
+                @Override
+                public void pageStarted(int page) {
+                    long now = System.nanoTime();
+                    if (now - lastProgress.get() >= PROGRESS_INTERVAL_NANOS) {
+                        lastProgress.set(now);
+                        events.publish(DocumentEvent.extractingPage(document, page));
+                    }
+                }
+
+                /** Each scanned page gets its own time: the watchdog starts over. Pages take seconds, so each is told. */
+                @Override
+                public void ocrPage(int page, int pages) {
+                    alarm.getAndSet(watchdog.schedule(stop, ocrPageAllowance.plus(WATCHDOG_GRACE).toMillis(),
+                            TimeUnit.MILLISECONDS)).cancel(false);
+                    events.publish(DocumentEvent.ocrPage(document, page, pages));
                 }
             });
         } catch (ExtractionFailedException failure) {
@@ -202,7 +220,7 @@ class DocumentProcessor implements DisposableBean {
             }
             return null;
         } finally {
-            alarm.cancel(false);
+            alarm.get().cancel(false);
             Thread.interrupted();
         }
     }
@@ -244,7 +262,7 @@ class DocumentProcessor implements DisposableBean {
     private static Document withTokenCount(Document d, int tokenCount) {
         return new Document(d.id(), d.ownerId(), d.filename(), d.mediaType(), d.sizeBytes(), d.sha256(), d.title(),
                 d.author(), d.language(), d.pageCount(), tokenCount, d.textChars(), d.status(), d.error(), d.note(),
-                d.createdAt(), d.updatedAt(), d.extractedAt(), d.prefixKey(), d.shared(), d.ownerName());
+                d.createdAt(), d.updatedAt(), d.extractedAt(), d.prefixKey(), d.shared(), d.ownerName(), d.pagesKnown());
     }
 
     private void publishCurrent(UUID id) {

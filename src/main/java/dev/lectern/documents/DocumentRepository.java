@@ -21,7 +21,7 @@ class DocumentRepository {
 
     private static final String COLUMNS = """
             id, owner_id, filename, media_type, size_bytes, sha256, title, author, language, page_count,
-            token_count, text_chars, status, error, note, created_at, updated_at, extracted_at, prefix_key, shared,
+            token_count, text_chars, status, error, note, created_at, updated_at, extracted_at, prefix_key, shared, pages_known,
             (SELECT username FROM users WHERE users.id = documents.owner_id) AS owner_name""";
 
     private final JdbcClient jdbc;
@@ -191,11 +191,11 @@ class DocumentRepository {
     boolean saveExtraction(UUID id, ExtractedDocument extracted) {
         return jdbc.sql("""
                         UPDATE documents SET status = 'tokenizing', media_type = ?, title = ?, author = ?,
-                            language = ?, page_count = ?, extracted_text = ?, text_chars = ?,
+                            language = ?, page_count = ?, extracted_text = ?, text_chars = ?, pages_known = ?,
                             extracted_at = now(), updated_at = now()
                         WHERE id = ? AND status = 'extracting'""")
                 .params(extracted.mediaType(), extracted.title(), extracted.author(), extracted.language(),
-                        extracted.pageCount(), extracted.text(), extracted.text().length(), id)
+                        extracted.pageCount(), extracted.text(), extracted.text().length(), extracted.pagesKnown(), id)
                 .update() == 1;
     }
 
@@ -247,7 +247,8 @@ class DocumentRepository {
                 instant(row.getTimestamp("extracted_at")),
                 row.getString("prefix_key"),
                 row.getBoolean("shared"),
-                row.getString("owner_name"));
+                row.getString("owner_name"),
+                row.getBoolean("pages_known"));
     }
 
     private static Instant instant(Timestamp timestamp) {

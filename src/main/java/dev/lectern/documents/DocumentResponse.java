@@ -10,7 +10,8 @@ import dev.lectern.inference.PrefixInfo;
  * a person needs about the status (why it failed, by how much it is too long, why no token count).
  * {@code encoding} says how far a document being encoded is; {@code prefix} describes the cached prefix of
  * a ready one (null otherwise). {@code shared}: the whole team may read it; {@code owner}: who uploaded it
- * (only they may delete it or stop sharing it).
+ * (only they may delete it or stop sharing it). {@code pagesKnown}: the text marks the file's pages, so a
+ * page citation can be followed; false for a Word file that records no page starts, plain text, HTML.
  */
 public record DocumentResponse(
         UUID id,
@@ -32,7 +33,8 @@ public record DocumentResponse(
         EncodingProgress encoding,
         Prefix prefix,
         boolean shared,
-        String owner) {
+        String owner,
+        boolean pagesKnown) {
 
     /** The cached prefix: its tokens, bytes (on disk, or in RAM when not written yet), tier, pin and use. */
     public record Prefix(int tokens, long bytes, String tier, boolean pinned, long hits, Instant lastHit) {
@@ -52,6 +54,6 @@ public record DocumentResponse(
         return new DocumentResponse(d.id(), d.filename(), d.mediaType(), d.sizeBytes(), d.sha256(), d.title(),
                 d.author(), d.language(), d.pageCount(), d.tokenCount(), d.textChars(), d.status(), message,
                 d.createdAt(), d.updatedAt(), d.extractedAt(), d.status() == DocumentStatus.ENCODING ? encoding : null,
-                Prefix.of(prefix), d.shared(), d.ownerName());
+                Prefix.of(prefix), d.shared(), d.ownerName(), d.pagesKnown());
     }
 }

@@ -128,10 +128,7 @@ final class ExtractionChild implements AutoCloseable {
             ScheduledExecutorService timer) throws ExtractionFailedException, Died {
         AtomicBoolean killedForTimeLimit = new AtomicBoolean();
         String mediaType = null;
-        ScheduledFuture<?> alarm = timer.schedule(() -> {
-            killedForTimeLimit.set(true);
-            process.destroyForcibly();
-        }, timeout.plus(KILL_GRACE).toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> alarm = killAfter(timeout, killedForTimeLimit, timer);
         try {
             requests.writeByte(ExtractionProtocol.EXTRACT);
             ExtractionProtocol.writeString(requests, file.toAbsolutePath().toString());
@@ -142,6 +139,15 @@ final class ExtractionChild implements AutoCloseable {
                 int tag = answers.read();
                 switch (tag) {
                     case ExtractionProtocol.PAGE -> listener.pageStarted(answers.readInt());
+                    case ExtractionProtocol.OCR_PAGE -> {
+                        int page = answers.readInt();
+                        int pages = answers.readInt();
+                        Duration allowance = Duration.ofMillis(answers.readLong());
+                        // Each scanned page has its own limit: the clock starts over for it.
+                        alarm.cancel(false);
+                        alarm = killAfter(allowance, killedForTimeLimit, timer);
+                        listener.ocrPage(page, pages);
+                    }
                     case ExtractionProtocol.MEDIA_TYPE -> {
                         mediaType = ExtractionProtocol.readString(answers);
                         listener.mediaTypeDetected(mediaType);
@@ -170,6 +176,14 @@ final class ExtractionChild implements AutoCloseable {
             alarm.cancel(false);
             idleSinceNanos = System.nanoTime();
         }
+    }
+
+    /** Kills the process once {@code limit} and a short grace have passed, unless cancelled. */
+    private ScheduledFuture<?> killAfter(Duration limit, AtomicBoolean killedForTimeLimit, ScheduledExecutorService timer) {
+        return timer.schedule(() -> {
+            killedForTimeLimit.set(true);
+            process.destroyForcibly();
+        }, limit.plus(KILL_GRACE).toMillis(), TimeUnit.MILLISECONDS);
     }
 
     long pid() {

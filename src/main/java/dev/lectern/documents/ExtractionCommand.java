@@ -24,7 +24,7 @@ final class ExtractionCommand {
     private ExtractionCommand() {
     }
 
-    static List<String> forThisJvm(DataSize heap, int maxCharacters) {
+    static List<String> forThisJvm(DataSize heap, int maxCharacters, OcrSettings ocr) {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable());
         command.add("-Xmx" + Math.max(1, heap.toMegabytes()) + "m");
@@ -51,6 +51,7 @@ final class ExtractionCommand {
             command.add(ExtractionWorkerMain.class.getName());
         }
         command.add(Integer.toString(maxCharacters));
+        command.addAll(ocr.toArguments());
         return command;
     }
 

@@ -26,9 +26,14 @@ final class ExtractionProtocol {
     static final int DONE = 0x13;
     /** Child to server: the file could not be read. Followed by the message and the media type. */
     static final int FAILED = 0x14;
+    /**
+     * Child to server: OCR starts on a page. Followed by n, N (page n of the N it reads) and the
+     * milliseconds the page may take; the server's time limit starts over with that allowance.
+     */
+    static final int OCR_PAGE = 0x15;
 
     /** Sent with READY; a child from another build of Lectern is refused rather than misread. */
-    static final int VERSION = 1;
+    static final int VERSION = 3;
 
     private ExtractionProtocol() {
     }
@@ -61,6 +66,7 @@ final class ExtractionProtocol {
         writeString(out, document.author());
         writeString(out, document.language());
         out.writeInt(document.pageCount() == null ? -1 : document.pageCount());
+        out.writeBoolean(document.pagesKnown());
     }
 
     /** Reads the body of a {@link #DONE} frame (its tag already read). */
@@ -71,6 +77,7 @@ final class ExtractionProtocol {
         String author = readString(in);
         String language = readString(in);
         int pages = in.readInt();
-        return new ExtractedDocument(mediaType, text, title, author, language, pages < 0 ? null : pages);
+        boolean pagesKnown = in.readBoolean();
+        return new ExtractedDocument(mediaType, text, title, author, language, pages < 0 ? null : pages, pagesKnown);
     }
 }

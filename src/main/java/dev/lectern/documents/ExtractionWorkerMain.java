@@ -23,7 +23,8 @@ import ch.qos.logback.classic.Level;
  * Whatever a parser does here (run out of memory, crash the JVM, loop forever) ends this process, not
  * the server. It reads requests from stdin until the server closes it, then exits.
  *
- * <p>Arguments: the character limit (lectern.documents.max-characters).
+ * <p>Arguments: the character limit (lectern.documents.max-characters), then the OCR settings
+ * ({@link OcrSettings#toArguments}).
  */
 public final class ExtractionWorkerMain {
 
@@ -37,11 +38,13 @@ public final class ExtractionWorkerMain {
         quietLogging();
         // A server killed outright cannot close our stdin while a parser hangs: follow it out instead.
         ProcessHandle.current().parent().ifPresent(server -> server.onExit().thenRun(() -> Runtime.getRuntime().halt(4)));
-        if (args.length != 1) {
-            System.err.println("usage: ExtractionWorkerMain <max-characters>");
+        if (args.length != 5) {
+            System.err.println("usage: ExtractionWorkerMain <max-characters> <ocr auto|off> <ocr-languages> "
+                    + "<ocr-page-timeout-ms> <tesseract-folder or ->");
             System.exit(2);
         }
-        TikaTextExtractor extractor = new TikaTextExtractor(Integer.parseInt(args[0]));
+        OcrSettings ocr = OcrSettings.fromArguments(args, 1);
+        TikaTextExtractor extractor = new TikaTextExtractor(Integer.parseInt(args[0]), ocr);
         DataInputStream in = new DataInputStream(new BufferedInputStream(System.in));
         out.writeByte(ExtractionProtocol.READY);
         out.writeInt(ExtractionProtocol.VERSION);
@@ -55,7 +58,8 @@ public final class ExtractionWorkerMain {
             String filename = ExtractionProtocol.readString(in);
             Duration timeout = Duration.ofMillis(in.readLong());
             try {
-                ExtractedDocument document = extractor.extract(file, filename, timeout, new FrameWriter(out));
+                ExtractedDocument document = extractor.extract(file, filename, timeout,
+                        new FrameWriter(out, ocr.pageAllowance()));
                 ExtractionProtocol.writeDocument(out, document);
             } catch (ExtractionFailedException failure) {
                 out.writeByte(ExtractionProtocol.FAILED);
@@ -74,7 +78,20 @@ public final class ExtractionWorkerMain {
     }
 
     /** Progress frames, flushed at once so the server can report pages while the parse runs. */
-    private record FrameWriter(DataOutputStream out) implements ExtractionListener {
+    private record FrameWriter(DataOutputStream out, Duration ocrPageAllowance) implements ExtractionListener {
+
+        @Override
+        public void ocrPage(int page, int pages) {
+            try {
+                out.writeByte(ExtractionProtocol.OCR_PAGE);
+                out.writeInt(page);
+                out.writeInt(pages);
+                out.writeLong(ocrPageAllowance.toMillis());
+                out.flush();
+            } catch (IOException serverGone) {
+                throw new UncheckedIOException(serverGone);
+            }
+        }
 
         @Override
         public void pageStarted(int page) {

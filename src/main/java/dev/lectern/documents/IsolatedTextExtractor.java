@@ -47,8 +47,13 @@ final class IsolatedTextExtractor implements TextExtractor {
     private int processesStarted;
     private int processesPrestarted;
 
+    /** Without OCR. */
     IsolatedTextExtractor(DataSize heap, int maxCharacters) {
-        this(ExtractionCommand.forThisJvm(heap, maxCharacters), heap);
+        this(heap, maxCharacters, OcrSettings.off());
+    }
+
+    IsolatedTextExtractor(DataSize heap, int maxCharacters, OcrSettings ocr) {
+        this(ExtractionCommand.forThisJvm(heap, maxCharacters, ocr), heap);
     }
 
     IsolatedTextExtractor(List<String> command, DataSize heap) {

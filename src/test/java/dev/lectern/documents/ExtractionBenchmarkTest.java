@@ -80,14 +80,16 @@ class ExtractionBenchmarkTest {
         try (Stream<Path> listing = Files.list(corpus)) {
             files = listing.filter(f -> !f.getFileName().toString().equals("README.md")).sorted().toList();
         }
-        try (IsolatedTextExtractor isolated = new IsolatedTextExtractor(DataSize.ofMegabytes(512), 20_000_000)) {
+        // With OCR as the server's defaults have it (scans are read where tesseract is installed).
+        OcrSettings ocr = new OcrSettings(true, "eng", Duration.ofSeconds(60), "");
+        try (IsolatedTextExtractor isolated = new IsolatedTextExtractor(DataSize.ofMegabytes(512), 20_000_000, ocr)) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
                 long started = System.nanoTime();
                 try {
                     ExtractedDocument document = isolated.extract(file, name, Duration.ofMinutes(2), page -> { });
-                    System.out.printf(Locale.ROOT, "%-45s extracted %s, pages %s, %,d chars, %d ms, title %s: %s%n", name,
-                            document.mediaType(), document.pageCount(), document.text().length(),
+                    System.out.printf(Locale.ROOT, "%-45s extracted %s, pages %s (known: %s), %,d chars, %d ms, title %s: %s%n",
+                            name, document.mediaType(), document.pageCount(), document.pagesKnown(), document.text().length(),
                             (System.nanoTime() - started) / 1_000_000, document.title(), snippet(document.text()));
                     if (texts != null) {
                         Files.writeString(texts.resolve(name + ".txt"), document.text());

@@ -62,7 +62,7 @@ class ModelTokenCounterTest {
                 new LecternProperties.Engine(1, dev.lectern.engine.kv.KvDataType.F16, 16, 256, 256, 64, 2.5,
                         Duration.ofSeconds(60)), new LecternProperties.Cache(DataSize.ofMegabytes(64), DataSize.ofMegabytes(256)),
                 new LecternProperties.Documents(DataSize.ofMegabytes(1), Duration.ofSeconds(5), 100_000, 1,
-                        LecternProperties.Documents.Isolation.IN_PROCESS, DataSize.ofMegabytes(256), false),
+                        LecternProperties.Documents.Isolation.IN_PROCESS, DataSize.ofMegabytes(256), false, LecternProperties.Documents.Ocr.OFF, "eng", Duration.ofSeconds(60), ""),
                 new LecternProperties.Chat("Answer.", 2048), new LecternProperties.Database(null, null, null),
                 new LecternProperties.Security(null));
     }

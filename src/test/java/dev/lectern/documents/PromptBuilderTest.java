@@ -74,7 +74,7 @@ class PromptBuilderTest {
     private static PromptDocument doc(String filename, String title, String sha256, Instant created, String text) {
         Document d = new Document(UUID.nameUUIDFromBytes(filename.getBytes()), 1, filename, "application/pdf", 10,
                 sha256.repeat(32), title, null, null, 1, 42, text.length(), DocumentStatus.EXTRACTED, null, null,
-                created, created, created, null, false, "alice");
+                created, created, created, null, false, "alice", true);
         return new PromptDocument(d, text);
     }
 
@@ -83,7 +83,7 @@ class PromptBuilderTest {
                 new LecternProperties.Engine(0, dev.lectern.engine.kv.KvDataType.F16, 16, 256, 256, 64, 2.5,
                         Duration.ofSeconds(60)), new LecternProperties.Cache(DataSize.ofGigabytes(1), DataSize.ofGigabytes(1)),
                 new LecternProperties.Documents(DataSize.ofMegabytes(1), Duration.ofSeconds(5), 100_000, 1,
-                        LecternProperties.Documents.Isolation.IN_PROCESS, DataSize.ofMegabytes(256), false),
+                        LecternProperties.Documents.Isolation.IN_PROCESS, DataSize.ofMegabytes(256), false, LecternProperties.Documents.Ocr.OFF, "eng", Duration.ofSeconds(60), ""),
                 new LecternProperties.Chat(systemPrompt, reserved), new LecternProperties.Database(null, null, null),
                 new LecternProperties.Security(null));
     }

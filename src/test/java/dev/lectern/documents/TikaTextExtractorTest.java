@@ -60,17 +60,17 @@ class TikaTextExtractorTest {
     }
 
     /**
-     * Tika 3.3 gives DOCX no page signal at all: a hard page break becomes a line break inside the
-     * paragraph (like any {@code <w:br/>}), rendered page breaks and "page break before" vanish, and no
-     * {@code <div class="page">} is emitted. So Word documents get no [Page N] markers, only the page
-     * count Word stored, if any. Should Tika start emitting pages, this fails and markers come for free
-     * through StructuredTextHandler: then assert them here instead.
+     * Tika 3.3 gives DOCX no page signal at all; DocxPageBreaks marks the file's page starts for it. Where
+     * Word recorded its layout (a rendered page break), that layout is the pages, and the explicit breaks
+     * (which Word follows with a rendered mark of their own) are not counted again. DocxPagesTest has the
+     * other cases.
      */
     @Test
-    void docxPageBreaksGiveNoPageMarkersBecauseTikaEmitsNoPageSignal() throws Exception {
+    void docxPagesFollowWordsRenderedLayout() throws Exception {
         ExtractedDocument docx = extract("breaks.docx", Fixtures.docxWithPageBreaks());
-        assertThat(docx.text()).isEqualTo("Text on page one.\n\nPage two, after a hard page break.\n\n"
-                + "Page three, after a rendered page break.\n\nPage four, after page break before.");
+        assertThat(docx.text()).isEqualTo("[Page 1]\n\nText on page one.\n\nPage two, after a hard page break.\n\n"
+                + "[Page 2]\n\nPage three, after a rendered page break.\n\nPage four, after page break before.");
+        assertThat(docx.pagesKnown()).isTrue();
     }
 
     @Test

@@ -156,6 +156,19 @@ class ChatBrowserTest extends ChatIntegrationTest {
         driver.close();
         driver.switchTo().window(chat);
 
+        // A document whose pages are not known (as a Word file that records none) gets no page links: the
+        // number would point nowhere. Its citation stays as text; with pages known again, the link is back.
+        jdbc.sql("UPDATE documents SET pages_known = false WHERE filename = 'pump-manual.pdf'").update();
+        driver.navigate().refresh();
+        browser.waiting(WAIT).until(d -> d.findElements(By.cssSelector("[data-testid=answer-text]")).stream()
+                .anyMatch(e -> e.getText().contains("1450 rpm [p. 2]")));
+        assertThat(driver.findElements(By.cssSelector("a.cite"))).as("no page links without known pages").isEmpty();
+        jdbc.sql("UPDATE documents SET pages_known = true WHERE filename = 'pump-manual.pdf'").update();
+        driver.navigate().refresh();
+        browser.waiting(WAIT).until(ExpectedConditions.elementToBeClickable(By.cssSelector("a.cite")));
+        browser.waiting(WAIT).until(d -> d.findElements(By.cssSelector("[data-testid=document]")).stream()
+                .anyMatch(e -> e.getText().contains("pump-manual.pdf")));
+
         driver.findElements(By.cssSelector("[data-testid=document]")).stream()
                 .filter(e -> e.getText().contains("pump-manual.pdf")).findFirst().orElseThrow()
                 .findElement(By.cssSelector("[data-testid=view-text]")).click();
