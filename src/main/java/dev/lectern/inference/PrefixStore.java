@@ -20,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,8 +62,6 @@ final class PrefixStore implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PrefixStore.class);
     static final double PINNED_RAM_SHARE = PrefixCacheStatus.PINNED_RAM_SHARE;
-    private static final String SUFFIX = ".kv";
-
     /** What the store remembers of an entry; guarded by the store. */
     private static final class Entry {
         final String key;
@@ -98,7 +95,7 @@ final class PrefixStore implements AutoCloseable {
 
     private final KvBlockPool pool;
     private final KvFingerprint fingerprint;
-    private final Path directory;
+    private final PrefixFiles files;
     private final long diskBudget;
     private final CacheEntryRepository repository;
     private final Scheduler scheduler;
@@ -118,7 +115,7 @@ final class PrefixStore implements AutoCloseable {
                 RequestMetrics metrics) {
         this.pool = pool;
         this.fingerprint = fingerprint;
-        this.directory = directory;
+        this.files = new PrefixFiles(directory);
         this.diskBudget = diskBudget;
         this.repository = repository;
         this.scheduler = scheduler;
@@ -149,18 +146,11 @@ final class PrefixStore implements AutoCloseable {
      * when they do not match, rows without a usable file and files without a row are dropped.
      */
     synchronized void open() throws IOException {
-        Files.createDirectories(directory);
-        try (Stream<Path> files = Files.list(directory)) {
-            for (Path stray : files.filter(file -> file.getFileName().toString().endsWith(".tmp")).toList()) {
-                Files.deleteIfExists(stray);
-                log.warn("Deleted {}: a prefix-cache write that did not finish (the server stopped while writing it)",
-                        stray);
-            }
-        }
+        files.prepare();
         for (CacheEntryRepository.Row row : repository.findAll()) {
-            Path file = fileOf(row.key());
+            Path file = files.fileOf(row.key());
             if (!row.fingerprint().equals(fingerprint.hex())) {
-                dropFile(file, "written for another model, layout or engine version");
+                PrefixFiles.drop(file, "written for another model, layout or engine version");
                 repository.delete(row.key());
                 continue;
             }
@@ -174,7 +164,7 @@ final class PrefixStore implements AutoCloseable {
             try {
                 tokens = KvPrefixFile.readTokens(file, fingerprint);
             } catch (KvPrefixFile.InvalidFileException invalid) {
-                dropFile(file, invalid.reason());
+                PrefixFiles.drop(file, invalid.reason());
                 repository.delete(row.key());
                 continue;
             }
@@ -188,12 +178,7 @@ final class PrefixStore implements AutoCloseable {
             entry.diskBytes = Files.size(file);
             index(entry, tokens);
         }
-        try (Stream<Path> files = Files.list(directory)) {
-            for (Path orphan : files.filter(file -> file.getFileName().toString().endsWith(SUFFIX)
-                    && !entries.containsKey(keyOfFile(file))).toList()) {
-                dropFile(orphan, "no cache entry names it");
-            }
-        }
+        files.dropAllBut(entries.keySet());
         if (!entries.isEmpty()) {
             log.info("Prefix cache: {} entries on disk ({}), read back into RAM when asked for", entries.size(),
                     KvBudget.human(entries.values().stream().mapToLong(e -> e.diskBytes).sum()));
@@ -311,7 +296,7 @@ final class PrefixStore implements AutoCloseable {
             return ram;
         }
         closeQuietly(ram);
-        Path file = fileOf(entry.key);
+        Path file = files.fileOf(entry.key);
         try {
             long started = System.nanoTime();
             KvPrefix loaded = KvPrefixFile.load(file, pool, fingerprint);
@@ -333,7 +318,7 @@ final class PrefixStore implements AutoCloseable {
             return all;
         } catch (KvPrefixFile.InvalidFileException invalid) {
             // The entry is forgotten and its owners told, so it is encoded again; this prompt computes it.
-            dropFile(file, invalid.reason());
+            PrefixFiles.drop(file, invalid.reason());
             forget(entry);
             lost.accept(entry.key);
             return pool.find(prompt);
@@ -438,13 +423,13 @@ final class PrefixStore implements AutoCloseable {
                 return;
             }
             try (blocks) {
-                long bytes = KvPrefixFile.write(fileOf(entry.key), blocks, fingerprint);
+                long bytes = KvPrefixFile.write(files.fileOf(entry.key), blocks, fingerprint);
                 synchronized (this) {
                     entry.onDisk = true;
                     entry.diskBytes = bytes;
                 }
                 repository.upsert(row(entry));
-                log.info("Wrote {} to {} ({})", entry.label, fileOf(entry.key).getFileName(), KvBudget.human(bytes));
+                log.info("Wrote {} to {} ({})", entry.label, files.fileOf(entry.key).getFileName(), KvBudget.human(bytes));
                 enforceDiskBudget();
             } catch (IOException | UncheckedIOException failure) {
                 log.warn("Could not write {} to disk: {}; it stays in RAM only", entry.label, failure.getMessage());
@@ -474,7 +459,7 @@ final class PrefixStore implements AutoCloseable {
             }
         }
         for (Entry victim : victims) {
-            dropFile(fileOf(victim.key), "least recently used, over the disk budget");
+            files.drop(victim.key, "least recently used, over the disk budget");
             repository.upsert(row(victim));
         }
     }
@@ -555,11 +540,7 @@ final class PrefixStore implements AutoCloseable {
             }
         }
         writer.execute(() -> {
-            try {
-                Files.deleteIfExists(fileOf(key));
-            } catch (IOException e) {
-                log.warn("Could not delete {}: {}", fileOf(key), e.getMessage());
-            }
+            files.delete(key);
             repository.delete(key);
         });
     }
@@ -591,26 +572,6 @@ final class PrefixStore implements AutoCloseable {
                     entry.wholeBlockTokens == null ? 0 : entry.wholeBlockTokens.length,
                     entry.onDisk ? entry.diskBytes : null, entry.pinned, entry.hits, entry.tokensSaved, entry.lastHit,
                     entry.encodeMillis, entry.createdAt);
-        }
-    }
-
-    private Path fileOf(String key) {
-        return directory.resolve(key + SUFFIX);
-    }
-
-    private static String keyOfFile(Path file) {
-        String name = file.getFileName().toString();
-        return name.substring(0, name.length() - SUFFIX.length());
-    }
-
-    private static void dropFile(Path file, String reason) {
-        try {
-            if (Files.deleteIfExists(file)) {
-                log.warn("Deleted the prefix-cache file {}: {}; its prefix is encoded again when next needed", file,
-                        reason);
-            }
-        } catch (IOException e) {
-            log.warn("Could not delete the prefix-cache file {} ({}): {}", file, reason, e.getMessage());
         }
     }
 
