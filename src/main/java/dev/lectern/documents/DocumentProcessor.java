@@ -116,19 +116,21 @@ class DocumentProcessor implements DisposableBean {
     }
 
     /**
-     * Once a model is ready: documents extracted while none was (their token count unknown, or counted but not
-     * encoded) are counted against its context and encoded, as if they had been uploaded now.
+     * Once a model is ready, documents are checked against it as if they had been uploaded now: those extracted
+     * while none was (token count unknown, or counted but not encoded) are counted and encoded, and those too
+     * long for the last model's context are counted again, since the context may have grown.
      */
     @EventListener(EngineReady.class)
-    void countDocumentsThatWaitedForAModel() {
+    void checkDocumentsAgainstTheModel() {
         workers.execute(() -> {
-            List<UUID> waiting = documents.findWaitingForModel();
+            List<Document> waiting = documents.findWaitingForModel();
             if (!waiting.isEmpty()) {
-                log.info("The model is ready: counting and encoding {} document(s) extracted while none was",
-                        waiting.size());
+                log.info("The model is ready: counting {} document(s) again (extracted while no model was ready, or too"
+                        + " long for the last context) and encoding those that fit", waiting.size());
             }
-            for (UUID id : waiting) {
-                if (documents.changeStatus(id, DocumentStatus.EXTRACTED, DocumentStatus.TOKENIZING)) {
+            for (Document document : waiting) {
+                UUID id = document.id();
+                if (documents.changeStatus(id, document.status(), DocumentStatus.TOKENIZING)) {
                     publishCurrent(id);
                     workers.execute(() -> documents.findText(id).ifPresent(text ->
                             countTokens(documents.findById(id).orElse(null), text)));

@@ -85,14 +85,17 @@ class DocumentRepository {
 
     /** Documents to encode (again): left encoding by a stopped server, or ready with a prefix that is gone. */
     /**
-     * Extracted documents a model has not seen: counted without one (no token count), or counted while it was
-     * not ready and so not encoded (no note: a note says why a document was left unencoded on purpose).
+     * Documents to check against the model that just became ready: extracted ones it has not seen (counted
+     * without a model, so no token count; or counted while it was not ready, so not encoded: no note, as a note
+     * says why a document was left unencoded on purpose), and those too long for the last one (the context may
+     * have grown since, as their message suggests).
      */
-    List<UUID> findWaitingForModel() {
-        return jdbc.sql("""
-                        SELECT id FROM documents WHERE status = 'extracted' AND (token_count IS NULL OR note IS NULL)
+    List<Document> findWaitingForModel() {
+        return jdbc.sql("SELECT " + COLUMNS + """
+                         FROM documents WHERE (status = 'extracted' AND (token_count IS NULL OR note IS NULL))
+                            OR status = 'too_long'
                         ORDER BY created_at, id""")
-                .query(UUID.class)
+                .query(DocumentRepository::document)
                 .list();
     }
 

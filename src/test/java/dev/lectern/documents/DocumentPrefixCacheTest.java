@@ -286,7 +286,7 @@ class DocumentPrefixCacheTest {
         assertThat(ready.get("tokenCount").asInt()).isPositive();
         assertThat(ready.at("/prefix/tokens").asInt()).as("system prompt and document")
                 .isGreaterThan(ready.get("tokenCount").asInt());
-        assertThat(output.getAll()).containsPattern("counting and encoding \\d+ document\\(s\\) extracted while none was");
+        assertThat(output.getAll()).containsPattern("The model is ready: counting \\d+ document\\(s\\) again");
     }
 
     @Test
