@@ -19,6 +19,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import dev.lectern.testing.ThreadDump;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -114,7 +115,7 @@ public final class ChatClient implements WebSocket.Listener, AutoCloseable {
     public JsonNode next(Duration timeout) throws InterruptedException {
         JsonNode message = received.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (message == null) {
-            throw new AssertionError("no message within " + timeout + "; so far: " + all);
+            throw new AssertionError("no message within " + timeout + "; so far: " + all + ThreadDump.now());
         }
         return message;
     }
