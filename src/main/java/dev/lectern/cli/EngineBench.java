@@ -44,6 +44,8 @@ final class EngineBench implements AutoCloseable {
     private final int[] prompt;
     private final int capacity;
     private KvPrefix depthPrefix;
+    /** Prefill runs at depth 0 so far: each starts from another first token (see {@link #uncachedPrompt}). */
+    private int prefillRuns;
 
     EngineBench(Qwen3Model model, Backend backend, int capacity, int longestPrompt, int maxConcurrent, long seed,
                 KvDataType kvType) {
@@ -96,8 +98,12 @@ final class EngineBench implements AutoCloseable {
     private Timing timePrefill(int tokens, int depth) {
         KvPrefix prefix = depth > 0 ? depthPrefix(depth) : null;
         try {
-            GenerationResult result = submit(Arrays.copyOf(prompt, depth + tokens), 1, prefix,
-                    GenerationListener.ignoring()).join();
+            int[] tokensToEncode = depth > 0 ? Arrays.copyOf(prompt, depth + tokens) : uncachedPrompt(tokens);
+            GenerationResult result = submit(tokensToEncode, 1, prefix, GenerationListener.ignoring()).join();
+            if (result.stats().promptTokens() - result.stats().cachedTokens() != tokens) {
+                throw new IllegalStateException("the prefill test encoded " + (result.stats().promptTokens()
+                        - result.stats().cachedTokens()) + " tokens, not " + tokens + ": the rest came from the cache");
+            }
             long nanos = result.stats().prefillNanos();
             return new Timing(nanos, tokens * 1e9 / nanos);
         } finally {
@@ -105,6 +111,25 @@ final class EngineBench implements AutoCloseable {
                 prefix.close();
             }
         }
+    }
+
+    /**
+     * The seeded prompt's first {@code tokens} tokens, its first token changed until the pool holds none of its
+     * blocks. Without a prefix the scheduler looks the prompt up in the pool, and the warm-up run (and every
+     * earlier repetition) left this prompt's whole blocks there: a prefill test would then encode only the last
+     * partial block.
+     */
+    private int[] uncachedPrompt(int tokens) {
+        int[] fresh = Arrays.copyOf(prompt, tokens);
+        for (int attempt = 0; attempt < prompt.length; attempt++) {
+            fresh[0] = prompt[(prefillRuns++ + 1) % prompt.length];
+            KvPrefix cached = pool.lookup(fresh);
+            if (cached == null) {
+                return fresh;
+            }
+            cached.close();
+        }
+        throw new IllegalStateException("every variant of the " + tokens + "-token prompt is cached");
     }
 
     /**
