@@ -9,12 +9,12 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.lectern.config.BlockingWork;
 import dev.lectern.inference.InferenceService;
 import dev.lectern.metrics.TrafficHistory;
 import dev.lectern.metrics.TrafficPoint;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * The admin page's data (ADMIN role, like everything under {@code /api/admin}): each panel on its own, the
@@ -31,62 +31,62 @@ class AdminController {
     private final DashboardService dashboard;
     private final TrafficHistory traffic;
     private final InferenceService inference;
+    private final BlockingWork blocking;
 
-    AdminController(DashboardService dashboard, TrafficHistory traffic, InferenceService inference) {
+    AdminController(DashboardService dashboard, TrafficHistory traffic, InferenceService inference,
+            BlockingWork blocking) {
         this.dashboard = dashboard;
         this.traffic = traffic;
         this.inference = inference;
+        this.blocking = blocking;
     }
 
     @GetMapping("/dashboard")
     Mono<Dashboard> current() {
-        return blocking(dashboard::current);
+        return blocking.call(dashboard::current);
     }
 
     @GetMapping("/traffic")
     Mono<List<TrafficPoint>> traffic() {
-        return blocking(traffic::points);
+        return blocking.call(traffic::points);
     }
 
     @GetMapping("/usage")
     Mono<List<UserRow>> users() {
-        return blocking(dashboard::users);
+        return blocking.call(dashboard::users);
     }
 
     @GetMapping("/hardware")
     Mono<HardwarePanel> hardware() {
-        return blocking(() -> dashboard.hardware(inference.status()));
+        return blocking.call(() -> dashboard.hardware(inference.status()));
     }
 
     @GetMapping("/kv")
     Mono<KvPanel> kv() {
-        return blocking(() -> dashboard.kv(inference.status(), inference.prefixes()));
+        return blocking.call(() -> dashboard.kv(inference.status(), inference.prefixes()));
     }
 
     @GetMapping("/model")
     Mono<ModelPanel> model() {
-        return blocking(() -> dashboard.model(inference.status()));
+        return blocking.call(() -> dashboard.model(inference.status()));
     }
 
     @GetMapping("/cache/rows")
     Mono<CachePanel> cacheRows() {
-        return blocking(() -> dashboard.cache(inference.status(), inference.prefixes()));
+        return blocking.call(() -> dashboard.cache(inference.status(), inference.prefixes()));
     }
 
     @GetMapping(path = "/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     Flux<ServerSentEvent<Object>> stream() {
-        Flux<ServerSentEvent<Object>> history = blocking(traffic::points).map(points -> event("history", points)).flux();
+        Flux<ServerSentEvent<Object>> history = blocking.call(traffic::points)
+                .map(points -> event("history", points)).flux();
         // A slow reader skips seconds rather than queueing them: each event carries the whole state.
         Flux<ServerSentEvent<Object>> ticks = Flux.interval(Duration.ZERO, TICK).onBackpressureDrop()
-                .concatMap(tick -> blocking(dashboard::current).map(now -> event("dashboard", now)), 1);
+                .concatMap(tick -> blocking.call(dashboard::current).map(now -> event("dashboard", now)), 1);
         return Flux.concat(history, ticks);
     }
 
     private static ServerSentEvent<Object> event(String name, Object data) {
         return ServerSentEvent.builder(data).event(name).build();
-    }
-
-    private static <T> Mono<T> blocking(java.util.concurrent.Callable<T> read) {
-        return Mono.fromCallable(read).subscribeOn(Schedulers.boundedElastic());
     }
 }

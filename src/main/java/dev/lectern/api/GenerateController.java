@@ -18,6 +18,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebInputException;
 
+import dev.lectern.config.BlockingWork;
 import dev.lectern.documents.DocumentLibrary;
 import dev.lectern.engine.chat.ChatMessage;
 import dev.lectern.engine.generation.GenerationFailure;
@@ -35,7 +36,6 @@ import dev.lectern.security.UserAccount;
 import dev.lectern.security.UserRepository;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * {@code POST /api/generate}: drives the engine directly, before and beside the chat UI. The answer
@@ -54,12 +54,15 @@ class GenerateController {
     private final DocumentLibrary library;
     private final QuotaGate quotas;
     private final UserRepository users;
+    private final BlockingWork blocking;
 
-    GenerateController(InferenceService inference, DocumentLibrary library, QuotaGate quotas, UserRepository users) {
+    GenerateController(InferenceService inference, DocumentLibrary library, QuotaGate quotas, UserRepository users,
+            BlockingWork blocking) {
         this.inference = inference;
         this.library = library;
         this.quotas = quotas;
         this.users = users;
+        this.blocking = blocking;
     }
 
     record ApiError(String error, String message) {
@@ -91,7 +94,7 @@ class GenerateController {
                     .doOnCancel(stream::cancel);
             return ResponseEntity.ok().contentType(MediaType.TEXT_EVENT_STREAM)
                     .header(HttpHeaders.CACHE_CONTROL, "no-cache").body(events);
-        }).subscribeOn(Schedulers.boundedElastic());
+        }).subscribeOn(blocking.scheduler());
     }
 
     private int[] prompt(GenerateRequest body, String username) {

@@ -14,10 +14,10 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.lectern.config.BlockingWork;
 import dev.lectern.security.UserAccount;
 import dev.lectern.security.UserRepository;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * A signed-in user's API keys: {@code POST /api/keys} makes one (the answer is the only time the key is
@@ -29,10 +29,12 @@ class ApiKeyController {
 
     private final ApiKeys keys;
     private final UserRepository users;
+    private final BlockingWork blocking;
 
-    ApiKeyController(ApiKeys keys, UserRepository users) {
+    ApiKeyController(ApiKeys keys, UserRepository users, BlockingWork blocking) {
         this.keys = keys;
         this.users = users;
+        this.blocking = blocking;
     }
 
     record CreateKey(String name) {
@@ -54,12 +56,12 @@ class ApiKeyController {
             ApiKeyView view = created.view();
             return ResponseEntity.created(URI.create("/api/keys/" + view.id()))
                     .<Object>body(new CreatedKeyResponse(view.id(), view.name(), view.hint(), view.createdAt(), created.key()));
-        }).subscribeOn(Schedulers.boundedElastic());
+        }).subscribeOn(blocking.scheduler());
     }
 
     @GetMapping("/api/keys")
     Mono<List<ApiKeyView>> list(Principal principal) {
-        return Mono.fromCallable(() -> keys.list(userId(principal))).subscribeOn(Schedulers.boundedElastic());
+        return Mono.fromCallable(() -> keys.list(userId(principal))).subscribeOn(blocking.scheduler());
     }
 
     @DeleteMapping("/api/keys/{id}")
@@ -68,7 +70,7 @@ class ApiKeyController {
                         ? ResponseEntity.noContent().build()
                         : ResponseEntity.status(HttpStatus.NOT_FOUND).<Object>body(Map.of("error", "NOT_FOUND",
                         "message", "You have no API key " + id + ".")))
-                .subscribeOn(Schedulers.boundedElastic());
+                .subscribeOn(blocking.scheduler());
     }
 
     private long userId(Principal principal) {

@@ -24,8 +24,8 @@ import org.springframework.security.web.server.savedrequest.NoOpServerRequestCac
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.lectern.config.BlockingWork;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -41,9 +41,11 @@ public class BearerKeySecurity {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ApiKeys keys;
+    private final BlockingWork blocking;
 
-    BearerKeySecurity(ApiKeys keys) {
+    BearerKeySecurity(ApiKeys keys, BlockingWork blocking) {
         this.keys = keys;
+        this.blocking = blocking;
     }
 
     /** The filter chain for {@code /v1/**}; the security configuration orders it before the others. */
@@ -87,7 +89,7 @@ public class BearerKeySecurity {
                         + " \"Authorization: Bearer lk-...\" (no passwords, no sessions)."));
             }
             return Mono.fromCallable(() -> keys.authenticate(key))
-                    .subscribeOn(Schedulers.boundedElastic())
+                    .subscribeOn(blocking.scheduler())
                     .flatMap(found -> found.<Mono<Authentication>>map(principal -> Mono.just(
                                     UsernamePasswordAuthenticationToken.authenticated(principal, null,
                                             List.of(new SimpleGrantedAuthority("ROLE_" + principal.role())))))

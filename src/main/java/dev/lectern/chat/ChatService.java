@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 
+import dev.lectern.config.BlockingWork;
 import dev.lectern.config.LecternProperties;
 import dev.lectern.conversations.Conversation;
 import dev.lectern.conversations.ConversationProblem;
@@ -52,11 +53,13 @@ class ChatService {
     private final RunningAnswers running;
     private final QuotaGate quotas;
     private final LecternProperties.Chat settings;
+    private final BlockingWork blocking;
     /** Conversations whose question is being prepared: one question at a time per conversation. */
     private final Set<UUID> preparing = ConcurrentHashMap.newKeySet();
 
     ChatService(InferenceService inference, ConversationService conversations, DocumentCatalog documents,
-            PromptBuilder prompts, RunningAnswers running, QuotaGate quotas, LecternProperties properties) {
+            PromptBuilder prompts, RunningAnswers running, QuotaGate quotas, LecternProperties properties,
+                    BlockingWork blocking) {
         this.inference = inference;
         this.conversations = conversations;
         this.documents = documents;
@@ -64,6 +67,7 @@ class ChatService {
         this.running = running;
         this.quotas = quotas;
         this.settings = properties.chat();
+        this.blocking = blocking;
     }
 
     long ownerId(String username) {
@@ -195,7 +199,7 @@ class ChatService {
         }
         RunningAnswer answer = new RunningAnswer(Long.toString(stream.requestId()), ownerId,
                 exchange.conversation().id(), exchange.answerId(), stream.queuePosition(), prompt.ids().length, stream,
-                conversations, settings.detachedAnswerGrace(), running::remove);
+                conversations, settings.detachedAnswerGrace(), running::remove, blocking);
         running.add(answer);
         answer.attach(reader);
         answer.start();

@@ -11,9 +11,9 @@ import org.springframework.web.reactive.socket.WebSocketHandler;
 import org.springframework.web.reactive.socket.WebSocketMessage;
 import org.springframework.web.reactive.socket.WebSocketSession;
 
+import dev.lectern.config.BlockingWork;
 import dev.lectern.config.LecternProperties;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -35,20 +35,23 @@ class ChatWebSocketHandler implements WebSocketHandler {
     private final RunningAnswers running;
     private final JsonMapper json;
     private final LecternProperties.Chat settings;
+    private final BlockingWork blocking;
     private final AtomicLong connections = new AtomicLong();
 
-    ChatWebSocketHandler(ChatService chat, RunningAnswers running, JsonMapper json, LecternProperties properties) {
+    ChatWebSocketHandler(ChatService chat, RunningAnswers running, JsonMapper json, LecternProperties properties,
+            BlockingWork blocking) {
         this.chat = chat;
         this.running = running;
         this.json = json;
         this.settings = properties.chat();
+        this.blocking = blocking;
     }
 
     @Override
     public Mono<Void> handle(WebSocketSession session) {
         return session.getHandshakeInfo().getPrincipal()
                 .flatMap(principal -> Mono.fromCallable(() -> chat.ownerId(principal.getName()))
-                        .subscribeOn(Schedulers.boundedElastic())
+                        .subscribeOn(blocking.scheduler())
                         .flatMap(owner -> serve(session, principal, owner)))
                 .switchIfEmpty(Mono.defer(() -> session.close(CloseStatus.POLICY_VIOLATION)));
     }
@@ -102,7 +105,7 @@ class ChatWebSocketHandler implements WebSocketHandler {
         }
         return switch (message) {
             case ClientMessage.Ask ask -> Mono.fromRunnable(() -> chat.ask(socket.ownerId(), ask, socket))
-                    .subscribeOn(Schedulers.boundedElastic())
+                    .subscribeOn(blocking.scheduler())
                     .onErrorResume(failure -> {
                         socket.send(ServerMessage.Error.of(problem(failure, ask)));
                         return Mono.empty();

@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.lectern.config.BlockingWork;
 import dev.lectern.conversations.AnswerStats;
 import dev.lectern.conversations.ConversationService;
 import dev.lectern.conversations.MessageStatus;
@@ -46,6 +47,7 @@ final class RunningAnswer {
     private final ConversationService conversations;
     private final Duration grace;
     private final Consumer<RunningAnswer> onEnded;
+    private final BlockingWork blocking;
     /** Why it was cancelled, when not by its reader; set without the lock, so any thread may cancel. */
     private final AtomicReference<String> cancelReason = new AtomicReference<>();
 
@@ -60,7 +62,7 @@ final class RunningAnswer {
 
     RunningAnswer(String requestId, long ownerId, UUID conversationId, long answerId, int queuePosition,
             int promptTokens, GenerationStream stream, ConversationService conversations, Duration grace,
-            Consumer<RunningAnswer> onEnded) {
+            Consumer<RunningAnswer> onEnded, BlockingWork blocking) {
         this.requestId = requestId;
         this.ownerId = ownerId;
         this.conversationId = conversationId;
@@ -71,6 +73,7 @@ final class RunningAnswer {
         this.conversations = conversations;
         this.grace = grace;
         this.onEnded = onEnded;
+        this.blocking = blocking;
     }
 
     String requestId() {
@@ -222,7 +225,7 @@ final class RunningAnswer {
                 ? new ServerMessage.Error(requestId, code, error, conversationId)
                 : new ServerMessage.Done(requestId, finishReason, saved);
         Mono.fromRunnable(() -> conversations.finishAnswer(answerId, content, tokenIds, status, finishReason, error, saved))
-                .subscribeOn(Schedulers.boundedElastic())
+                .subscribeOn(blocking.scheduler())
                 .doOnError(failure -> log.error("Could not save answer {} of conversation {}", answerId, conversationId,
                         failure))
                 .onErrorComplete()

@@ -17,9 +17,9 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.lectern.config.BlockingWork;
 import dev.lectern.documents.DocumentCatalog;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * {@code /api/conversations}: list, create, show (with messages), rename, delete. Questions are asked on
@@ -38,22 +38,25 @@ class ConversationController {
     private final ConversationService conversations;
     private final DocumentCatalog documents;
     private final LiveAnswers live;
+    private final BlockingWork blocking;
 
-    ConversationController(ConversationService conversations, DocumentCatalog documents, LiveAnswers live) {
+    ConversationController(ConversationService conversations, DocumentCatalog documents, LiveAnswers live,
+            BlockingWork blocking) {
         this.conversations = conversations;
         this.documents = documents;
         this.live = live;
+        this.blocking = blocking;
     }
 
     @GetMapping
     Mono<List<ConversationView.Summary>> list(Principal principal) {
-        return blocking(() -> conversations.list(conversations.ownerId(principal.getName())).stream()
+        return blocking.call(() -> conversations.list(conversations.ownerId(principal.getName())).stream()
                 .map(ConversationView.Summary::of).toList());
     }
 
     @PostMapping
     Mono<ResponseEntity<ConversationView>> create(@RequestBody CreateRequest body, Principal principal) {
-        return blocking(() -> {
+        return blocking.call(() -> {
             long owner = conversations.ownerId(principal.getName());
             Conversation created = conversations.create(owner, body.title(), body.documentIds());
             return ResponseEntity.status(HttpStatus.CREATED).body(view(owner, created));
@@ -62,7 +65,7 @@ class ConversationController {
 
     @GetMapping("/{id}")
     Mono<ConversationView> show(@PathVariable UUID id, Principal principal) {
-        return blocking(() -> {
+        return blocking.call(() -> {
             long owner = conversations.ownerId(principal.getName());
             return view(owner, conversations.owned(owner, id));
         });
@@ -70,13 +73,13 @@ class ConversationController {
 
     @PatchMapping("/{id}")
     Mono<ConversationView.Summary> rename(@PathVariable UUID id, @RequestBody RenameRequest body, Principal principal) {
-        return blocking(() -> ConversationView.Summary.of(
+        return blocking.call(() -> ConversationView.Summary.of(
                 conversations.rename(conversations.ownerId(principal.getName()), id, body.title())));
     }
 
     @DeleteMapping("/{id}")
     Mono<ResponseEntity<Void>> delete(@PathVariable UUID id, Principal principal) {
-        return blocking(() -> {
+        return blocking.call(() -> {
             long owner = conversations.ownerId(principal.getName());
             conversations.owned(owner, id);
             live.cancelConversation(id, "its conversation was deleted");
@@ -103,9 +106,5 @@ class ConversationController {
         return new ConversationView(conversation.id(), conversation.title(),
                 documents.readableBy(owner, conversation.documentIds()).stream().map(ConversationView.DocumentRef::of).toList(),
                 conversation.documentsIntact(), conversation.createdAt(), conversation.updatedAt(), messages);
-    }
-
-    private static <T> Mono<T> blocking(Callable<T> call) {
-        return Mono.fromCallable(call).subscribeOn(Schedulers.boundedElastic());
     }
 }

@@ -11,16 +11,16 @@ import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
+import dev.lectern.config.BlockingWork;
 import dev.lectern.security.UserAccount;
 import dev.lectern.security.UserRepository;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import reactor.core.scheduler.Schedulers;
 
 /**
- * The documents feature as the API uses it. Every database and file-system call runs on the bounded
- * elastic scheduler; parsing runs on the {@link DocumentProcessor}'s own threads. A caller only ever
+ * The documents feature as the API uses it. Every database and file-system call runs on the app's
+ * {@link BlockingWork} threads; parsing runs on the {@link DocumentProcessor}'s own threads. A caller only ever
  * sees their own documents and those shared with the team: any other id answers exactly like an id that
  * does not exist. Only the owner deletes a document or changes its sharing.
  */
@@ -39,15 +39,17 @@ class DocumentService {
     private final DocumentEvents events;
     private final UserRepository users;
     private final DocumentPrefixes prefixes;
+    private final BlockingWork blocking;
 
     DocumentService(DocumentRepository documents, DocumentStore store, DocumentProcessor processor,
-            DocumentEvents events, UserRepository users, DocumentPrefixes prefixes) {
+            DocumentEvents events, UserRepository users, DocumentPrefixes prefixes, BlockingWork blocking) {
         this.documents = documents;
         this.store = store;
         this.processor = processor;
         this.events = events;
         this.users = users;
         this.prefixes = prefixes;
+        this.blocking = blocking;
     }
 
     /**
@@ -69,7 +71,7 @@ class DocumentService {
     /** {@code upstream} runs the signals sent to {@code content}: see {@link DocumentStore#receive}. */
     Mono<Upload> upload(String username, String sentFilename, Flux<DataBuffer> content, Executor upstream) {
         String filename = DisplayFilename.of(sentFilename);
-        return store.receive(content, upstream).flatMap(received -> blocking(() -> {
+        return store.receive(content, upstream).flatMap(received -> blocking.call(() -> {
             if (received.sizeBytes() == 0) {
                 store.discard(received);
                 throw new DocumentProblem(HttpStatus.BAD_REQUEST, "EMPTY_FILE",
@@ -91,16 +93,16 @@ class DocumentService {
     }
 
     Mono<List<Document>> list(String username) {
-        return blocking(() -> documents.findReadableBy(ownerId(username)));
+        return blocking.call(() -> documents.findReadableBy(ownerId(username)));
     }
 
     Mono<Document> get(String username, UUID id) {
-        return blocking(() -> readable(username, id));
+        return blocking.call(() -> readable(username, id));
     }
 
     /** Shares the owner's document with the whole team, or stops sharing it. */
     Mono<Document> share(String username, UUID id, Boolean shared) {
-        return blocking(() -> {
+        return blocking.call(() -> {
             Document document = owned(username, id);
             if (shared == null) {
                 throw new DocumentProblem(HttpStatus.BAD_REQUEST, "BAD_REQUEST", "Send {\"shared\": true} or false.");
@@ -116,7 +118,7 @@ class DocumentService {
 
     /** The text the model will read; 409 while it is not extracted yet or when extraction failed. */
     Mono<String> text(String username, UUID id) {
-        return blocking(() -> {
+        return blocking.call(() -> {
             Document document = readable(username, id);
             return documents.findText(id).orElseThrow(() -> new DocumentProblem(HttpStatus.CONFLICT, "NO_TEXT",
                     document.status() == DocumentStatus.FAILED
@@ -130,7 +132,7 @@ class DocumentService {
     }
 
     Mono<StoredFile> file(String username, UUID id) {
-        return blocking(() -> {
+        return blocking.call(() -> {
             Document document = readable(username, id);
             java.nio.file.Path path = store.pathOf(document.sha256());
             if (!java.nio.file.Files.isReadable(path)) {
@@ -144,7 +146,7 @@ class DocumentService {
     }
 
     Mono<Void> delete(String username, UUID id) {
-        return blocking(() -> {
+        return blocking.call(() -> {
             Document document = owned(username, id);
             store.release(document.sha256(), () -> documents.delete(id),
                     () -> documents.isStoredFileReferenced(document.sha256()));
@@ -192,9 +194,5 @@ class DocumentService {
     private long ownerId(String username) {
         return users.findByUsername(username).map(UserAccount::id)
                 .orElseThrow(() -> new IllegalStateException("signed-in user " + username + " has no account row"));
-    }
-
-    private static <T> Mono<T> blocking(Callable<T> call) {
-        return Mono.fromCallable(call).subscribeOn(Schedulers.boundedElastic());
     }
 }

@@ -16,6 +16,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.util.unit.DataSize;
 
+import dev.lectern.config.BlockingWork;
 import dev.lectern.config.LecternProperties;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -45,8 +46,10 @@ class DocumentStore {
     private final Path incoming;
     private final DataSize maxUpload;
     private final ReentrantLock[] locks = new ReentrantLock[64];
+    private final BlockingWork blocking;
 
-    DocumentStore(LecternProperties properties) throws IOException {
+    DocumentStore(LecternProperties properties, BlockingWork blocking) throws IOException {
+        this.blocking = blocking;
         this.directory = properties.dataDir().resolve("documents").toAbsolutePath().normalize();
         this.incoming = Files.createDirectories(directory.resolve("incoming"));
         this.maxUpload = properties.documents().maxUpload();
@@ -70,7 +73,8 @@ class DocumentStore {
      */
     Mono<Received> receive(Flux<DataBuffer> content, Executor upstream) {
         Path target = incoming.resolve(UUID.randomUUID() + ".part");
-        return UploadReceiver.receive(content, target, maxUpload.toBytes(), upstream, this::tooLarge);
+        return UploadReceiver.receive(content, target, maxUpload.toBytes(), upstream, blocking.scheduler().createWorker(),
+                this::tooLarge);
     }
 
     /**

@@ -23,7 +23,6 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 import reactor.util.context.Context;
 
 /**
@@ -62,7 +61,7 @@ final class UploadReceiver extends BaseSubscriber<DataBuffer> {
     private final Executor upstream;
     private final MonoSink<DocumentStore.Received> sink;
     private final Supplier<? extends RuntimeException> tooLarge;
-    private final Scheduler.Worker writer = Schedulers.boundedElastic().createWorker();
+    private final Scheduler.Worker writer;
     private final AtomicBoolean finished = new AtomicBoolean();
 
     /** Bytes that arrived, on the event loop (read by the writer only after the body ended). */
@@ -74,9 +73,10 @@ final class UploadReceiver extends BaseSubscriber<DataBuffer> {
     private long written;
     private IOException writeFailure;
 
-    private UploadReceiver(Path target, long limit, Executor upstream, MonoSink<DocumentStore.Received> sink,
-            Supplier<? extends RuntimeException> tooLarge) {
+    private UploadReceiver(Path target, long limit, Executor upstream, Scheduler.Worker writer,
+            MonoSink<DocumentStore.Received> sink, Supplier<? extends RuntimeException> tooLarge) {
         this.target = target;
+        this.writer = writer;
         this.limit = limit;
         this.upstream = upstream;
         this.sink = sink;
@@ -85,12 +85,13 @@ final class UploadReceiver extends BaseSubscriber<DataBuffer> {
 
     /**
      * The file {@code target} (created new) with the content's bytes, or the error: {@code tooLarge}'s
-     * when the content passes {@code limit} bytes. {@code upstream} runs the signals to the content.
+     * when the content passes {@code limit} bytes. {@code upstream} runs the signals to the content;
+     * {@code writer} (its tasks one at a time, in order) hashes and writes, and is disposed when the upload ends.
      */
     static Mono<DocumentStore.Received> receive(Flux<DataBuffer> content, Path target, long limit, Executor upstream,
-            Supplier<? extends RuntimeException> tooLarge) {
+            Scheduler.Worker writer, Supplier<? extends RuntimeException> tooLarge) {
         return Mono.create(sink -> {
-            UploadReceiver receiver = new UploadReceiver(target, limit, upstream, sink, tooLarge);
+            UploadReceiver receiver = new UploadReceiver(target, limit, upstream, writer, sink, tooLarge);
             sink.onCancel(receiver::abandon);
             content.subscribe(receiver);
         });

@@ -14,8 +14,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.lectern.config.BlockingWork;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * {@code /api/admin/cache} (ADMIN role): the prefix cache's entries and what an admin can do to one: pin,
@@ -27,10 +27,12 @@ class CacheAdminController {
 
     private final InferenceService inference;
     private final ApplicationEventPublisher events;
+    private final BlockingWork blocking;
 
-    CacheAdminController(InferenceService inference, ApplicationEventPublisher events) {
+    CacheAdminController(InferenceService inference, ApplicationEventPublisher events, BlockingWork blocking) {
         this.inference = inference;
         this.events = events;
+        this.blocking = blocking;
     }
 
     record ApiError(String error, String message) {
@@ -38,36 +40,36 @@ class CacheAdminController {
 
     @GetMapping
     Mono<List<PrefixInfo>> list() {
-        return Mono.fromCallable(inference::prefixes).subscribeOn(Schedulers.boundedElastic());
+        return Mono.fromCallable(inference::prefixes).subscribeOn(blocking.scheduler());
     }
 
     @PostMapping("/{key}/pin")
     Mono<PrefixInfo> pin(@PathVariable String key) {
         return Mono.fromCallable(() -> inference.setPinned(key, true).orElseThrow(() -> new NoSuchEntry(key)))
-                .subscribeOn(Schedulers.boundedElastic());
+                .subscribeOn(blocking.scheduler());
     }
 
     @PostMapping("/{key}/unpin")
     Mono<PrefixInfo> unpin(@PathVariable String key) {
         return Mono.fromCallable(() -> inference.setPinned(key, false).orElseThrow(() -> new NoSuchEntry(key)))
-                .subscribeOn(Schedulers.boundedElastic());
+                .subscribeOn(blocking.scheduler());
     }
 
     @PostMapping("/{key}/evict")
     Mono<PrefixInfo> evict(@PathVariable String key) {
         return Mono.fromCallable(() -> inference.evictFromRam(key).orElseThrow(() -> new NoSuchEntry(key)))
-                .subscribeOn(Schedulers.boundedElastic());
+                .subscribeOn(blocking.scheduler());
     }
 
     @DeleteMapping("/{key}")
     Mono<ResponseEntity<Void>> delete(@PathVariable String key) {
-        return Mono.fromRunnable(() -> remove(key, false)).subscribeOn(Schedulers.boundedElastic())
+        return Mono.fromRunnable(() -> remove(key, false)).subscribeOn(blocking.scheduler())
                 .thenReturn(ResponseEntity.noContent().build());
     }
 
     @PostMapping("/{key}/reencode")
     Mono<ResponseEntity<Void>> reencode(@PathVariable String key) {
-        return Mono.fromRunnable(() -> remove(key, true)).subscribeOn(Schedulers.boundedElastic())
+        return Mono.fromRunnable(() -> remove(key, true)).subscribeOn(blocking.scheduler())
                 .thenReturn(ResponseEntity.accepted().build());
     }
 

@@ -10,8 +10,8 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.lectern.config.BlockingWork;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * An administrator's view and override of one user's quota (the security configuration keeps
@@ -23,10 +23,12 @@ class QuotaAdminController {
 
     private final DatabaseQuotaGate gate;
     private final QuotaRepository repository;
+    private final BlockingWork blocking;
 
-    QuotaAdminController(DatabaseQuotaGate gate, QuotaRepository repository) {
+    QuotaAdminController(DatabaseQuotaGate gate, QuotaRepository repository, BlockingWork blocking) {
         this.gate = gate;
         this.repository = repository;
+        this.blocking = blocking;
     }
 
     record QuotaUpdate(Integer maxConcurrentRequests, Long tokensPerDay) {
@@ -38,7 +40,7 @@ class QuotaAdminController {
 
     @GetMapping("/api/admin/users/{id}/quota")
     Mono<ResponseEntity<Object>> get(@PathVariable long id) {
-        return Mono.fromCallable(() -> view(id)).subscribeOn(Schedulers.boundedElastic());
+        return Mono.fromCallable(() -> view(id)).subscribeOn(blocking.scheduler());
     }
 
     @PutMapping("/api/admin/users/{id}/quota")
@@ -51,7 +53,7 @@ class QuotaAdminController {
         }
         return Mono.fromCallable(() -> repository.setOverride(id, new QuotaRepository.Override(
                         update.maxConcurrentRequests(), update.tokensPerDay())) ? view(id) : notFound(id))
-                .subscribeOn(Schedulers.boundedElastic());
+                .subscribeOn(blocking.scheduler());
     }
 
     private ResponseEntity<Object> view(long id) {

@@ -12,10 +12,10 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.lectern.config.BlockingWork;
 import dev.lectern.security.AccountService.AccountView;
 import dev.lectern.security.AccountService.IssuedPassword;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Accounts over REST: {@code POST /api/me/password} for everyone; the team's accounts under
@@ -34,28 +34,30 @@ class AccountController {
     }
 
     private final AccountService accounts;
+    private final BlockingWork blocking;
 
-    AccountController(AccountService accounts) {
+    AccountController(AccountService accounts, BlockingWork blocking) {
         this.accounts = accounts;
+        this.blocking = blocking;
     }
 
     @PostMapping("/api/me/password")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     Mono<Void> changePassword(Principal principal, @RequestBody PasswordChange change) {
         return Mono.<Void>fromRunnable(() -> accounts.changeOwnPassword(principal.getName(), change.currentPassword(),
-                change.newPassword())).subscribeOn(Schedulers.boundedElastic());
+                change.newPassword())).subscribeOn(blocking.scheduler());
     }
 
     @GetMapping("/api/admin/users")
     Mono<List<AccountView>> list() {
-        return Mono.fromCallable(accounts::list).subscribeOn(Schedulers.boundedElastic());
+        return Mono.fromCallable(accounts::list).subscribeOn(blocking.scheduler());
     }
 
     @PostMapping("/api/admin/users")
     @ResponseStatus(HttpStatus.CREATED)
     Mono<IssuedPassword> create(Principal admin, @RequestBody NewAccount account) {
         return Mono.fromCallable(() -> accounts.create(admin.getName(), account.username(), account.role()))
-                .subscribeOn(Schedulers.boundedElastic());
+                .subscribeOn(blocking.scheduler());
     }
 
     @PatchMapping("/api/admin/users/{id}")
@@ -72,11 +74,11 @@ class AccountController {
                 throw new AccountProblem(HttpStatus.BAD_REQUEST, "NOTHING_TO_CHANGE", "Send \"enabled\" or \"role\".");
             }
             return changed;
-        }).subscribeOn(Schedulers.boundedElastic());
+        }).subscribeOn(blocking.scheduler());
     }
 
     @PostMapping("/api/admin/users/{id}/password")
     Mono<IssuedPassword> resetPassword(Principal admin, @PathVariable long id) {
-        return Mono.fromCallable(() -> accounts.resetPassword(admin.getName(), id)).subscribeOn(Schedulers.boundedElastic());
+        return Mono.fromCallable(() -> accounts.resetPassword(admin.getName(), id)).subscribeOn(blocking.scheduler());
     }
 }

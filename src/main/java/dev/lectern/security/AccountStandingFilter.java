@@ -18,8 +18,8 @@ import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import org.springframework.web.server.WebSession;
 
+import dev.lectern.config.BlockingWork;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Runs after sign-in on every request and asks the {@link AccountGate} about the signed-in account: a
@@ -36,9 +36,11 @@ class AccountStandingFilter implements WebFilter {
     private static final String CHANGE_PASSWORD_PAGE = "/account?required";
 
     private final AccountGate gate;
+    private final BlockingWork blocking;
 
-    AccountStandingFilter(AccountGate gate) {
+    AccountStandingFilter(AccountGate gate, BlockingWork blocking) {
         this.gate = gate;
+        this.blocking = blocking;
     }
 
     private enum Verdict { PASS, CHANGE_PASSWORD, SIGNED_OUT }
@@ -62,7 +64,7 @@ class AccountStandingFilter implements WebFilter {
 
     private Mono<AccountGate.Standing> standing(String username) {
         Mono<AccountGate.Standing> read = Mono.fromCallable(() -> gate.standing(username).orElse(null));
-        return gate.knows(username) ? read : read.subscribeOn(Schedulers.boundedElastic());
+        return gate.knows(username) ? read : read.subscribeOn(blocking.scheduler());
     }
 
     private static boolean isSignedIn(Principal principal) {

@@ -5,23 +5,25 @@ import org.springframework.security.core.userdetails.User;
 import org.springframework.security.core.userdetails.UserDetails;
 import org.springframework.stereotype.Service;
 
+import dev.lectern.config.BlockingWork;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /** Looks accounts up for form login and HTTP Basic, off the Netty event loop. */
 @Service
 class DatabaseUserDetailsService implements ReactiveUserDetailsService {
 
     private final UserRepository users;
+    private final BlockingWork blocking;
 
-    DatabaseUserDetailsService(UserRepository users) {
+    DatabaseUserDetailsService(UserRepository users, BlockingWork blocking) {
         this.users = users;
+        this.blocking = blocking;
     }
 
     @Override
     public Mono<UserDetails> findByUsername(String username) {
         return Mono.fromCallable(() -> users.findByUsername(username))
-                .subscribeOn(Schedulers.boundedElastic())
+                .subscribeOn(blocking.scheduler())
                 .flatMap(account -> Mono.justOrEmpty(account.map(DatabaseUserDetailsService::toUserDetails)));
     }
 

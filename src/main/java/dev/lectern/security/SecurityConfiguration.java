@@ -36,6 +36,7 @@ import org.springframework.security.web.server.context.WebSessionServerSecurityC
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher.MatchResult;
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.lectern.config.BlockingWork;
 import dev.lectern.config.LecternProperties;
 import dev.lectern.apikeys.BearerKeySecurity;
 import reactor.core.publisher.Mono;
@@ -76,11 +77,13 @@ class SecurityConfiguration {
     /** The one password check behind the login form and HTTP Basic, with its rate limit. */
     @Bean
     ReactiveAuthenticationManager authenticationManager(ReactiveUserDetailsService accounts, PasswordEncoder encoder,
-                                                        SignInThrottle throttle, UserRepository users) {
+                                                        SignInThrottle throttle, UserRepository users,
+                                                        BlockingWork blocking) {
         UserDetailsRepositoryReactiveAuthenticationManager passwords =
                 new UserDetailsRepositoryReactiveAuthenticationManager(accounts);
         passwords.setPasswordEncoder(encoder);
-        return new ThrottledAuthenticationManager(passwords, throttle, users);
+        passwords.setScheduler(blocking.scheduler()); // bcrypt: CPU-bound, off the event loop
+        return new ThrottledAuthenticationManager(passwords, throttle, users, blocking);
     }
 
     /** Before Spring Security's filters: the sign-in check needs the caller's address. */

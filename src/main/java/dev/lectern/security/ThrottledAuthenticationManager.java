@@ -11,8 +11,8 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
+import dev.lectern.config.BlockingWork;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Password sign-in (the login form and HTTP Basic) behind a {@link SignInThrottle}: a throttled attempt
@@ -27,11 +27,14 @@ final class ThrottledAuthenticationManager implements ReactiveAuthenticationMana
     private final ReactiveAuthenticationManager passwords;
     private final SignInThrottle throttle;
     private final UserRepository users;
+    private final BlockingWork blocking;
 
-    ThrottledAuthenticationManager(ReactiveAuthenticationManager passwords, SignInThrottle throttle, UserRepository users) {
+    ThrottledAuthenticationManager(ReactiveAuthenticationManager passwords, SignInThrottle throttle, UserRepository users,
+                                   BlockingWork blocking) {
         this.passwords = passwords;
         this.throttle = throttle;
         this.users = users;
+        this.blocking = blocking;
     }
 
     @Override
@@ -53,7 +56,7 @@ final class ThrottledAuthenticationManager implements ReactiveAuthenticationMana
                                 throttle.succeeded(username);
                                 users.recordSignIn(username);
                             })
-                            .subscribeOn(Schedulers.boundedElastic())
+                            .subscribeOn(blocking.scheduler())
                             .thenReturn(signedIn));
         });
     }

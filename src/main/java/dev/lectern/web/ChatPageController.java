@@ -10,13 +10,13 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.server.ResponseStatusException;
 
+import dev.lectern.config.BlockingWork;
 import dev.lectern.config.LecternProperties;
 import dev.lectern.conversations.ConversationService;
 import dev.lectern.inference.EngineState;
 import dev.lectern.inference.EngineStatus;
 import dev.lectern.inference.InferenceService;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * The chat, the page the team works in: {@code /} opens a new conversation, {@code /conversations/{id}} an
@@ -29,11 +29,14 @@ class ChatPageController {
     private final InferenceService inference;
     private final LecternProperties properties;
     private final ConversationService conversations;
+    private final BlockingWork blocking;
 
-    ChatPageController(InferenceService inference, LecternProperties properties, ConversationService conversations) {
+    ChatPageController(InferenceService inference, LecternProperties properties, ConversationService conversations,
+            BlockingWork blocking) {
         this.inference = inference;
         this.properties = properties;
         this.conversations = conversations;
+        this.blocking = blocking;
     }
 
     @GetMapping("/")
@@ -45,7 +48,7 @@ class ChatPageController {
     @GetMapping("/conversations/{id}")
     Mono<String> conversation(@PathVariable UUID id, Principal principal, Model model) {
         return Mono.fromCallable(() -> conversations.isOwnedBy(principal.getName(), id))
-                .subscribeOn(Schedulers.boundedElastic())
+                .subscribeOn(blocking.scheduler())
                 .flatMap(owned -> owned ? Mono.just(page(principal, model, id))
                         : Mono.error(new ResponseStatusException(HttpStatus.NOT_FOUND, "There is no such conversation among yours.")));
     }

@@ -71,6 +71,6 @@ class ChatSocketFlowControlTest {
     /** An answer whose engine stream never sends anything; cancelling it is recorded. */
     private static RunningAnswer answer(AtomicBoolean cancelled) {
         GenerationStream stream = new GenerationStream(7, 0, Flux.never(), () -> cancelled.set(true));
-        return new RunningAnswer("7", 1, UUID.randomUUID(), 42, 0, 100, stream, null, Duration.ZERO, ended -> { });
+        return new RunningAnswer("7", 1, UUID.randomUUID(), 42, 0, 100, stream, null, Duration.ZERO, ended -> { }, null);
     }
 }

@@ -6,11 +6,16 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.LifecycleMethodExecutionExceptionHandler;
 import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
+
+import reactor.core.Scannable;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Turns a test that waited in vain (a client's response timeout, a future that never completed) into a
@@ -76,7 +81,19 @@ public final class HangDiagnosis implements TestExecutionExceptionHandler, Lifec
         String busy = lines.stream().filter(line -> !line.endsWith("(idle)")).limit(SUMMARY_LINES)
                 .collect(Collectors.joining("\n  ", "  ", ""));
         return "---- app threads when the wait ended: " + (lines.size() - idle) + " busy, " + idle
-                + " idle (full dump in the test's output) ----\n" + busy;
+                + " idle (full dump in the test's output) ----\n" + busy + "\n  " + boundedElastic();
+    }
+
+    /** How many tasks wait in each of Reactor's shared boundedElastic threads: blocked work queues up there. */
+    static String boundedElastic() {
+        Scheduler shared = Schedulers.boundedElastic();
+        if (shared instanceof Supplier<?> cached && cached.get() instanceof Scheduler actual) {
+            shared = actual;
+        }
+        Scannable scannable = Scannable.from(shared);
+        String queued = scannable.inners().map(state -> String.valueOf(state.scan(Scannable.Attr.BUFFERED)))
+                .collect(Collectors.joining(", ", "[", "]"));
+        return "Reactor " + shared + ": tasks queued per thread " + queued;
     }
 
     private static String line(ThreadInfo thread) {

@@ -30,7 +30,8 @@ class HangDiagnosisTest {
             assertThat(diagnosed).isInstanceOf(AssertionError.class).hasCause(timeout);
             assertThat(diagnosed.getMessage()).contains("Timeout on blocking read")
                     .contains("app threads when the wait ended")
-                    .contains("lectern-stuck-probe: WAITING");
+                    .contains("lectern-stuck-probe: WAITING")
+                    .contains("boundedElastic").contains("tasks queued per thread");
         } finally {
             release.countDown();
             stuck.join();

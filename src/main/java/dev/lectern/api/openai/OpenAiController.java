@@ -29,6 +29,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.lectern.apikeys.ApiKeyPrincipal;
+import dev.lectern.config.BlockingWork;
 import dev.lectern.config.LecternProperties;
 import dev.lectern.documents.DocumentLibrary;
 import dev.lectern.engine.generation.GenerationFailure;
@@ -45,7 +46,6 @@ import dev.lectern.quotas.QuotaGate;
 import dev.lectern.quotas.QuotaTicket;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
@@ -68,12 +68,15 @@ class OpenAiController {
     private final DocumentLibrary library;
     private final QuotaGate quotas;
     private final SamplingParameters defaults;
+    private final BlockingWork blocking;
 
-    OpenAiController(InferenceService inference, DocumentLibrary library, QuotaGate quotas, LecternProperties properties) {
+    OpenAiController(InferenceService inference, DocumentLibrary library, QuotaGate quotas, LecternProperties properties,
+            BlockingWork blocking) {
         this.inference = inference;
         this.library = library;
         this.quotas = quotas;
         this.defaults = SamplingParameters.defaults().withMaxTokens(properties.chat().reservedAnswerTokens());
+        this.blocking = blocking;
     }
 
     @GetMapping("/v1/models")
@@ -106,7 +109,7 @@ class OpenAiController {
                 .switchIfEmpty(Mono.error(() -> OpenAiException.invalid(null, "The request has no body; send JSON"
                         + " such as {\"model\": \"...\", \"messages\": [{\"role\": \"user\", \"content\": \"Hello\"}]}.")))
                 // Reading documents, tokenizing and the quota's database check block: off the event loop.
-                .publishOn(Schedulers.boundedElastic())
+                .publishOn(blocking.scheduler())
                 .map(json -> start(caller, json))
                 .flatMap(started -> started.request().stream() ? Mono.just(streamed(started)) : whole(started));
     }
