@@ -73,6 +73,7 @@ final class ExtractionChild implements AutoCloseable {
     private static final int STDERR_LINES_KEPT = 30;
     /** -XX:+ExitOnOutOfMemoryError exits with this code. */
     private static final int OUT_OF_MEMORY_EXIT = 3;
+    private static final Duration STDERR_DRAIN_WAIT = Duration.ofSeconds(10);
 
     private final Process process;
     private final DataOutputStream requests;
@@ -228,8 +229,10 @@ final class ExtractionChild implements AutoCloseable {
     private int exitCode() {
         try {
             if (process.waitFor(5, TimeUnit.SECONDS)) {
-                // The child's last words (the out-of-memory line among them) end with its stderr.
-                stderrReader.join(1000);
+                // The child's last words (the out-of-memory line among them) end with its stderr. Its reader
+                // ends when the pipe closes; on a loaded machine that took more than a second once, and the
+                // out-of-memory death was then reported as a crash.
+                stderrReader.join(STDERR_DRAIN_WAIT.toMillis());
                 return process.exitValue();
             }
         } catch (InterruptedException interrupted) {
