@@ -1,13 +1,18 @@
 package dev.lectern.web;
 
-import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
 
-import reactor.netty.http.server.HttpServer;
+import reactor.core.publisher.Mono;
 
 /**
- * The server closes each HTTP/1.1 connection after one answer (WebSockets and event streams are one long
- * answer and are not affected).
+ * Every HTTP answer but a WebSocket handshake says {@code Connection: close}, so the server closes the
+ * connection after it. Runs first, so the security filters' refusals carry it too.
  *
  * <p>Why: Reactor Netty's HTTP/1.1 server reads on demand. A kept-alive request that arrives before the
  * previous exchange has terminated is queued; when that queued request is answered synchronously (the
@@ -15,15 +20,22 @@ import reactor.netty.http.server.HttpServer;
  * asking for the next read, so the client's next request on that connection sits unread forever, with
  * nothing logged (reactor-netty#4361; the same {@code run()} in 1.3.6, which we use, and 1.3.8). Caught in a
  * test JVM: a request's 274 bytes in the server socket's receive queue, every event loop idle; on CI a POST
- * after a 403 never got its answer. Without keep-alive there is no next request on such a connection. A new
+ * after a 403 never got its answer. Without keep-alive there is no next request on such a connection.
+ *
+ * <p>Not through the server's {@code maxKeepAliveRequests(1)}: that also marks a WebSocket's handshake as the
+ * connection's last exchange, and chat sockets then sometimes never read their first message. A new
  * connection per request costs a local handshake, well under a millisecond on the networks Lectern serves;
  * remove this once a Reactor Netty release resumes the read there.
  */
 @Component
-class OneRequestPerConnection implements NettyServerCustomizer {
+@Order(Ordered.HIGHEST_PRECEDENCE)
+class OneRequestPerConnection implements WebFilter {
 
     @Override
-    public HttpServer apply(HttpServer server) {
-        return server.maxKeepAliveRequests(1);
+    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        if (!"websocket".equalsIgnoreCase(exchange.getRequest().getHeaders().getFirst(HttpHeaders.UPGRADE))) {
+            exchange.getResponse().getHeaders().set(HttpHeaders.CONNECTION, "close");
+        }
+        return chain.filter(exchange);
     }
 }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.lectern.LecternIntegrationTest;
 
-/** See {@link OneRequestPerConnection}: a kept-alive connection could stall; each answer now ends its connection. */
+/** See {@link OneRequestPerConnection}: a kept-alive connection could stall; each answer (a refusal too) ends its connection. */
 class OneRequestPerConnectionTest extends LecternIntegrationTest {
 
     @Test
