@@ -73,8 +73,7 @@ class DocumentStore {
      */
     Mono<Received> receive(Flux<DataBuffer> content, Executor upstream) {
         Path target = incoming.resolve(UUID.randomUUID() + ".part");
-        return UploadReceiver.receive(content, target, maxUpload.toBytes(), upstream, blocking.scheduler().createWorker(),
-                this::tooLarge);
+        return UploadReceiver.receive(content, target, maxUpload.toBytes(), upstream, blocking.scheduler(), this::tooLarge);
     }
 
     /**

@@ -73,10 +73,10 @@ final class UploadReceiver extends BaseSubscriber<DataBuffer> {
     private long written;
     private IOException writeFailure;
 
-    private UploadReceiver(Path target, long limit, Executor upstream, Scheduler.Worker writer,
+    private UploadReceiver(Path target, long limit, Executor upstream, Scheduler writers,
             MonoSink<DocumentStore.Received> sink, Supplier<? extends RuntimeException> tooLarge) {
         this.target = target;
-        this.writer = writer;
+        this.writer = writers.createWorker();
         this.limit = limit;
         this.upstream = upstream;
         this.sink = sink;
@@ -86,12 +86,13 @@ final class UploadReceiver extends BaseSubscriber<DataBuffer> {
     /**
      * The file {@code target} (created new) with the content's bytes, or the error: {@code tooLarge}'s
      * when the content passes {@code limit} bytes. {@code upstream} runs the signals to the content;
-     * {@code writer} (its tasks one at a time, in order) hashes and writes, and is disposed when the upload ends.
+     * a worker of {@code writers} (its tasks one at a time, in order) hashes and writes, and is disposed when the
+     * upload ends.
      */
     static Mono<DocumentStore.Received> receive(Flux<DataBuffer> content, Path target, long limit, Executor upstream,
-            Scheduler.Worker writer, Supplier<? extends RuntimeException> tooLarge) {
+            Scheduler writers, Supplier<? extends RuntimeException> tooLarge) {
         return Mono.create(sink -> {
-            UploadReceiver receiver = new UploadReceiver(target, limit, upstream, writer, sink, tooLarge);
+            UploadReceiver receiver = new UploadReceiver(target, limit, upstream, writers, sink, tooLarge);
             sink.onCancel(receiver::abandon);
             content.subscribe(receiver);
         });
